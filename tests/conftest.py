@@ -1,0 +1,21 @@
+import os
+from pathlib import Path
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# Genuine CIFAR-100 pieces live outside the repository (../shared/data/cifar-100-partial); never copied in.
+REFERENCE = Path(os.environ.get('HIERCIFAR_REFERENCE', REPO.parent/'shared'/'data'/'cifar-100-partial'))
+
+@pytest.fixture(scope='session')
+def reference():
+    "The genuine CIFAR-100 reference folder, or skip."
+    if not (REFERENCE/'meta').exists(): pytest.skip(f'genuine CIFAR-100 reference not found at {REFERENCE}')
+    return REFERENCE
+
+@pytest.fixture(scope='session')
+def small(tmp_path_factory):
+    "A small generated CIFAR-100 (10 train, 4 test images per class) in the original format."
+    from hiercifar.data import write_synthetic_cifar100
+    root = tmp_path_factory.mktemp('cifar')
+    write_synthetic_cifar100(root, n_train=10, n_test=4, seed=0)
+    return root
