@@ -305,7 +305,7 @@ def write_synthetic_cifar100(root='data',      # where to put `cifar-100-python/
     "Generate a CIFAR-100 stand-in and write it in the original on-disk format; returns the `cifar-100-python` folder."
     return write_cifar100(root, synthetic_cifar100(n_train, n_test, seed, cfg=cfg), note=f'synthetic, hiercifar seed {seed}')
 
-# %% ../nbs/01_data.ipynb #c023
+# %% ../nbs/01_data.ipynb #c025
 def show_images(part:Part, n:int=24, idx=None, ncols:int=8, preds:dict|None=None, figsize=None, title:str|None=None):
     "A grid of images with their fine / superclass / group labels (and predictions, in red when wrong)."
     import matplotlib.pyplot as plt
@@ -328,7 +328,7 @@ def show_images(part:Part, n:int=24, idx=None, ncols:int=8, preds:dict|None=None
     fig.tight_layout()
     return fig
 
-# %% ../nbs/01_data.ipynb #c030
+# %% ../nbs/01_data.ipynb #c032
 def stratified_split(part:Part, train_frac:float, seed:int=0) -> tuple:
     "Split `part` into (train, valid) with `train_frac` of every fine class in train; seeded."
     if not 0 < train_frac < 1: raise ValueError(f"train_frac must be between 0 and 1 (e.g. 0.8 for 80:20), got {train_frac}")
@@ -353,7 +353,7 @@ def split_cifar100(data:Cifar100, split='official', # 'official', or the train f
     except (TypeError, ValueError): raise ValueError(f"split must be 'official' or a train fraction such as 0.8, got {split!r}") from None
     return stratified_split(data.all(), frac, seed)
 
-# %% ../nbs/01_data.ipynb #c033
+# %% ../nbs/01_data.ipynb #c035
 def long_tailed(part:Part, imbalance:float=100., # ratio of the largest to the smallest class
                 seed:int=0, order=None # class ranking, largest first; default: by label
                ) -> Part:
@@ -375,7 +375,7 @@ def class_weights(part:Part) -> torch.Tensor:
     "Per-image sampling weights 1 / (images of its class): every class is drawn equally often."
     return (1. / part.counts().clamp(min=1).double())[part.fine]
 
-# %% ../nbs/01_data.ipynb #c036
+# %% ../nbs/01_data.ipynb #c038
 CIFAR100_MEAN = (0.5071, 0.4865, 0.4409)  # per-channel statistics of the CIFAR-100 training images
 CIFAR100_STD = (0.2673, 0.2564, 0.2762)
 

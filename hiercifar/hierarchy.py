@@ -150,7 +150,7 @@ class Hierarchy:
     def __repr__(self):
         return f"Hierarchy({self.n_fine} fine → {len(self.coarse_names)} superclasses → {len(self.group_names)} groups)"
 
-# %% ../nbs/00_hierarchy.ipynb #c021
+# %% ../nbs/00_hierarchy.ipynb #c022
 def tree(h:Hierarchy, fine:bool=True # list the fine classes under each superclass
         ) -> str:
     "The hierarchy as indented text."
@@ -164,7 +164,7 @@ def tree(h:Hierarchy, fine:bool=True # list the fine classes under each supercla
                 lines.append('         ' + ', '.join(h.fine_names[f] for f in kids))
     return '\n'.join(lines)
 
-# %% ../nbs/00_hierarchy.ipynb #c024
+# %% ../nbs/00_hierarchy.ipynb #c025
 def boundaries(h:Hierarchy, level:str='fine') -> tuple:
     "Positions (in plot order) where superclasses and groups change, for a `level` × `level` matrix."
     if level == 'group': return [], []
