@@ -250,11 +250,11 @@ def _smooth(n, res, g):
 @dataclass
 class SynthConfig:
     "How the stand-in images are drawn (amplitudes in grey levels out of 255)."
-    group: float = 34.    # amplitude of the group pattern: the easiest level to see
-    coarse: float = 26.   # superclass pattern
-    fine: float = 22.     # class pattern: the hardest
-    own: float = 26.      # each image's own smooth pattern (nuisance)
-    pixel: float = 10.    # pixel noise
+    group: float = 14.    # amplitude of the group pattern
+    coarse: float = 16.   # superclass pattern
+    fine: float = 18.     # class pattern
+    own: float = 45.      # each image's own smooth pattern (nuisance): it makes the task hard
+    pixel: float = 25.    # pixel noise
     shift: int = 3        # random translation, pixels
     contrast: float = 0.25 # random contrast in 1 ± contrast
 
