@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['CIFAR_DIR', 'CIFAR_FILES', 'CIFAR_SIZES', 'SPLITS', 'CIFAR100_MEAN', 'CIFAR100_STD', 'CorruptDataError', 'Part',
-           'Cifar100', 'cat_parts', 'cifar_dir', 'download_cifar100', 'load_cifar100', 'py2_pickle', 'augment_batch',
-           'SynthConfig', 'synthetic_cifar100', 'write_cifar100', 'write_synthetic_cifar100', 'show_images',
-           'stratified_split', 'split_cifar100', 'long_tailed', 'class_weights', 'default_device', 'Loader']
+           'Cifar100', 'cat_parts', 'cifar_dir', 'download_cifar100', 'load_cifar100', 'atomic_write', 'py2_pickle',
+           'augment_batch', 'SynthConfig', 'synthetic_cifar100', 'write_cifar100', 'write_synthetic_cifar100',
+           'show_images', 'stratified_split', 'split_cifar100', 'long_tailed', 'class_weights', 'default_device',
+           'Loader']
 
 # %% ../nbs/01_data.ipynb #c004
 import hashlib, os, pickle, struct, tempfile
@@ -210,7 +211,7 @@ class _Py2Pickler:
     def dumps(self, o) -> bytes:
         self.save(o); self.out.append(b'.'); return b''.join(self.out)
 
-def _atomic_write(path:Path, data:bytes):
+def atomic_write(path:Path, data:bytes):
     "Write `data` to `path` through a temporary file in the same folder, so a crash never leaves half a file."
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.tmp')
@@ -291,10 +292,10 @@ def write_cifar100(root, parts:dict, hier:Hierarchy|None=None, note:str='') -> P
     "Write `{'train': (x, fine), 'test': (x, fine)}` as the three original pickles under `root/cifar-100-python/`."
     hier = hier or Hierarchy.cifar100()
     d = Path(root).expanduser()/CIFAR_DIR
-    _atomic_write(d/'meta', py2_pickle({'fine_label_names': hier.fine_names, 'coarse_label_names': hier.coarse_names}))
+    atomic_write(d/'meta', py2_pickle({'fine_label_names': hier.fine_names, 'coarse_label_names': hier.coarse_names}))
     start = 0
     for part, (x, fine) in parts.items():
-        _atomic_write(d/part, py2_pickle(_cifar_dict(x, fine, hier, part, note, start))); start += len(fine)
+        atomic_write(d/part, py2_pickle(_cifar_dict(x, fine, hier, part, note, start))); start += len(fine)
     return d
 
 def write_synthetic_cifar100(root='data',      # where to put `cifar-100-python/`
@@ -311,7 +312,7 @@ def show_images(part:Part, n:int=24, idx=None, ncols:int=8, preds:dict|None=None
     import matplotlib.pyplot as plt
     idx = torch.arange(min(n, len(part))) if idx is None else torch.as_tensor(idx)
     nrows = -(-len(idx) // ncols)
-    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (1.9 * ncols, 2.25 * nrows), squeeze=False)
+    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (1.9 * ncols, (3.0 if preds is not None else 2.25) * nrows), squeeze=False)
     h, lab = part.hier, {k: v[idx] for k, v in part.labels.items()}
     for k, ax in enumerate(axs.flat):
         ax.axis('off')
