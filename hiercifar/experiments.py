@@ -81,7 +81,7 @@ def run_name(split, loss:str, seed:int) -> str: return f"split{split}-{loss}-see
 
 def run_experiments(data:Cifar100, out='results',
                     splits=(0.7, 0.8, 0.9), losses=('multihead', 'hce', 'severity'), seeds=(0,),
-                    progress:bool=True, verbose:bool=True, **cfg) -> 'pandas.DataFrame':
+                    progress:bool=True, verbose:bool=True, **cfg):
     "Train every split × loss × seed (skipping finished runs), then write and return the summary table."
     out = Path(out)
     for split, loss, seed in itertools.product(splits, losses, seeds):
@@ -95,7 +95,7 @@ def run_experiments(data:Cifar100, out='results',
     atomic_write(out/'summary.csv', df.to_csv().encode())
     return df
 
-def summary(out='results') -> 'pandas.DataFrame':
+def summary(out='results'):
     "One row per split × loss (mean over seeds): accuracy per level, mean severity, and CRM's severity."
     import pandas as pd
     rows = []
@@ -115,7 +115,7 @@ def summary(out='results') -> 'pandas.DataFrame':
     agg['synthetic'] = df.groupby(keys, sort=False).synthetic.all()
     return agg
 
-def plot_summary(df:'pandas.DataFrame', figsize=(14, 3.8)):
+def plot_summary(df, figsize=(14, 3.8)):
     "Bars per split and loss: the three accuracies and the average severity."
     import matplotlib.pyplot as plt
     cols = ['class_acc', 'superclass_acc', 'group_acc', 'avg_severity']

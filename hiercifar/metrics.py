@@ -124,7 +124,7 @@ def evaluate(p:Preds, S=None,        # severity: None (1/2/3), three level weigh
     return r
 
 # %% ../nbs/05_metrics.ipynb #c024
-def compare_rules(p:Preds, S=None) -> 'pandas.DataFrame':
+def compare_rules(p:Preds, S=None):
     "Metrics of the argmax and the CRM decisions, side by side."
     import pandas as pd
     return pd.DataFrame({'argmax': evaluate(p, S), 'crm': evaluate(p, S, rule='crm')})

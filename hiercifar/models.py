@@ -94,7 +94,7 @@ def get_model(name:str, hier:Hierarchy, **kwargs) -> nn.Module:
     return MODELS[name](hier, **kwargs)
 
 # %% ../nbs/02_models.ipynb #c021
-def param_summary(model:nn.Module) -> 'pandas.DataFrame':
+def param_summary(model:nn.Module):
     "Total and trainable parameters per top-level part of the model (heads listed one by one), and overall."
     import pandas as pd
     def parts(m, prefix=''):
