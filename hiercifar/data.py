@@ -6,8 +6,8 @@
 __all__ = ['CIFAR_DIR', 'CIFAR_FILES', 'CIFAR_SIZES', 'SPLITS', 'CIFAR100_MEAN', 'CIFAR100_STD', 'CorruptDataError', 'Part',
            'Cifar100', 'cat_parts', 'cifar_dir', 'download_cifar100', 'load_cifar100', 'atomic_write', 'py2_pickle',
            'augment_batch', 'SynthConfig', 'synthetic_cifar100', 'write_cifar100', 'write_synthetic_cifar100',
-           'show_images', 'stratified_split', 'split_cifar100', 'long_tailed', 'class_weights', 'default_device',
-           'Loader']
+           'show_images', 'stratified_split', 'split_cifar100', 'take_per_class', 'long_tailed', 'class_weights',
+           'default_device', 'Loader']
 
 # %% ../nbs/01_data.ipynb #c004
 import hashlib, os, pickle, struct, tempfile
@@ -355,6 +355,16 @@ def split_cifar100(data:Cifar100, split='official', # 'official', or the train f
     return stratified_split(data.all(), frac, seed)
 
 # %% ../nbs/01_data.ipynb #c035
+def take_per_class(part:Part, n, seed:int=0) -> Part:
+    "A random subset of `part` with `n` images of every class (`n`: an int, or one count per class), in original order."
+    counts = part.counts()
+    keep_n = torch.as_tensor(n).expand_as(counts) if torch.as_tensor(n).ndim == 0 else torch.as_tensor(n)
+    g = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(len(part), generator=g)
+    order = perm[part.fine[perm].argsort(stable=True)]               # grouped by class, random inside each
+    rank = torch.arange(len(part)) - (torch.cumsum(counts, 0) - counts)[part.fine[order]]
+    return part[order[rank < keep_n[part.fine[order]]].sort().values]
+
 def long_tailed(part:Part, imbalance:float=100., # ratio of the largest to the smallest class
                 seed:int=0, order=None # class ranking, largest first; default: by label
                ) -> Part:
@@ -364,13 +374,7 @@ def long_tailed(part:Part, imbalance:float=100., # ratio of the largest to the s
     rank = torch.empty(C, dtype=torch.long)
     rank[torch.arange(C) if order is None else torch.as_tensor(order)] = torch.arange(C)
     keep_n = (part.counts().max() * imbalance ** (-rank.double() / (C - 1))).floor().long().clamp(min=1)
-    g = torch.Generator().manual_seed(seed)
-    perm = torch.randperm(len(part), generator=g)
-    order_ = perm[part.fine[perm].argsort(stable=True)]
-    counts = part.counts()
-    r = torch.arange(len(part)) - (torch.cumsum(counts, 0) - counts)[part.fine[order_]]
-    keep = order_[r < keep_n[part.fine[order_]]]
-    return part[keep.sort().values]
+    return take_per_class(part, keep_n, seed)
 
 def class_weights(part:Part) -> torch.Tensor:
     "Per-image sampling weights 1 / (images of its class): every class is drawn equally often."

@@ -52,7 +52,7 @@ class MistakeCE(HierLoss):
     @property
     def multipliers(self): return self._m
     @multipliers.setter
-    def multipliers(self, m): self._m = check_weights(m, 3, 'mistake multipliers (same superclass, same group, other group)')
+    def multipliers(self, m): self._m = check_weights(getattr(m, 'multipliers', m), 3, 'mistake multipliers (same superclass, same group, other group)')
     def factors(self, out, y) -> torch.Tensor:
         "Each sample's multiplier, from the LCA of its label and its current prediction."
         lca = self.hier.lca.to(y['fine'].device)[y['fine'], out['fine'].argmax(-1)]
@@ -63,8 +63,8 @@ class MistakeCE(HierLoss):
 
 # %% ../nbs/03_losses.ipynb #c020
 def check_severity(S, n:int) -> torch.Tensor:
-    "Validate a severity matrix: (n, n), finite, non-negative, zero on the diagonal."
-    S = torch.as_tensor(S, dtype=torch.float32)
+    "Validate a severity matrix (or an object with a `.matrix`, such as the severity designer's value): (n, n), finite, non-negative, zero diagonal."
+    S = torch.as_tensor(getattr(S, 'matrix', S), dtype=torch.float32)
     if S.shape != (n, n): raise ValueError(f"severity matrix must have shape ({n}, {n}) (fine × fine classes), got {tuple(S.shape)}")
     if not torch.isfinite(S).all() or (S < 0).any(): raise ValueError("severity matrix entries must be finite and non-negative")
     if S.diagonal().abs().max() > 0: raise ValueError("severity matrix must be zero on the diagonal (a right answer costs nothing)")

@@ -92,8 +92,9 @@ def crm_predict(fine_logits:torch.Tensor, S:torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/05_metrics.ipynb #c018
 def severity_matrix(hier:Hierarchy, S=None) -> torch.Tensor:
-    "`S` as a checked matrix: `None` → the default 1/2/3, three numbers → per-level weights, or a full matrix."
+    "`S` as a checked matrix: `None` → the default 1/2/3, three numbers → per-level weights, or a full matrix (or an object with `.matrix`)."
     if S is None: return hier.severity()
+    S = getattr(S, 'matrix', S)
     S = torch.as_tensor(S, dtype=torch.float32)
     if S.ndim == 1 or S.numel() == 3: return hier.severity(*check_weights(S.flatten().tolist()))
     return check_severity(S, hier.n_fine)
