@@ -9,7 +9,7 @@ __all__ = ['CIFAR_DIR', 'CIFAR_FILES', 'CIFAR_SIZES', 'SPLITS', 'CIFAR100_MEAN',
            'show_images', 'stratified_split', 'split_cifar100', 'take_per_class', 'long_tailed', 'class_weights',
            'default_device', 'Loader']
 
-# %% ../nbs/01_data.ipynb #c004
+# %% ../nbs/01_data.ipynb #c005
 import hashlib, os, pickle, struct, tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from .hierarchy import Hierarchy, CIFAR100_FINE, CIFAR100_COARSE
 
-# %% ../nbs/01_data.ipynb #c006
+# %% ../nbs/01_data.ipynb #c007
 CIFAR_DIR = 'cifar-100-python'
 CIFAR_FILES = ('meta', 'train', 'test')
 CIFAR_SIZES = dict(train=50_000, test=10_000)  # images in the official files (500 and 100 per class)
@@ -49,7 +49,7 @@ def _read_pickle(path:Path, root):
     if not isinstance(d, dict): raise CorruptDataError(f"{path} does not hold a dict, so it is not a CIFAR-100 file. {_redownload(root)}")
     return {(k.decode() if isinstance(k, bytes) else k): v for k, v in d.items()}
 
-# %% ../nbs/01_data.ipynb #c008
+# %% ../nbs/01_data.ipynb #c009
 @dataclass
 class Part:
     "Images and labels of one part of a data set, held in memory."
@@ -100,7 +100,7 @@ def cat_parts(parts) -> Part:
     fn = None if any(p.filenames is None for p in parts) else sum((p.filenames for p in parts), [])
     return Part(torch.cat([p.x for p in parts]), torch.cat([p.fine for p in parts]), parts[0].hier, fn)
 
-# %% ../nbs/01_data.ipynb #c010
+# %% ../nbs/01_data.ipynb #c011
 def cifar_dir(root) -> Path:
     "The `cifar-100-python` folder for `root` (which may be that folder itself)."
     root = Path(root).expanduser()
@@ -163,7 +163,7 @@ def load_cifar100(root='data',            # folder holding `cifar-100-python/` (
     (train, syn), (test, _) = _read_part(d/'train', hier, root), _read_part(d/'test', hier, root)
     return Cifar100(train, test, hier, d, syn)
 
-# %% ../nbs/01_data.ipynb #c012
+# %% ../nbs/01_data.ipynb #c013
 class _Py2Pickler:
     "Write Python 2 cPickle protocol-2 bytes: `str` as (SHORT_)BINSTRING, a memo entry (BINPUT) per object, batches of 1000."
     def __init__(self): self.out, self.n = [b'\x80\x02'], 0
@@ -225,7 +225,7 @@ def py2_pickle(obj) -> bytes:
     "Pickle `obj` (dicts, lists, ints, strings, uint8 arrays) exactly as Python 2's cPickle wrote the CIFAR-100 files."
     return _Py2Pickler().dumps(obj)
 
-# %% ../nbs/01_data.ipynb #c013
+# %% ../nbs/01_data.ipynb #c014
 def augment_batch(x:torch.Tensor, # (B, C, H, W) images, any dtype
                   pad:int=4, flip:bool=True, generator:torch.Generator|None=None) -> torch.Tensor:
     "Random crop (zero padding `pad`) and horizontal flip of a whole batch, in one gather on `x`'s device."
@@ -306,7 +306,7 @@ def write_synthetic_cifar100(root='data',      # where to put `cifar-100-python/
     "Generate a CIFAR-100 stand-in and write it in the original on-disk format; returns the `cifar-100-python` folder."
     return write_cifar100(root, synthetic_cifar100(n_train, n_test, seed, cfg=cfg), note=f'synthetic, hiercifar seed {seed}')
 
-# %% ../nbs/01_data.ipynb #c025
+# %% ../nbs/01_data.ipynb #c026
 def show_images(part:Part, n:int=24, idx=None, ncols:int=8, preds:dict|None=None, figsize=None, title:str|None=None):
     "A grid of images with their fine / superclass / group labels (and predictions, in red when wrong)."
     import matplotlib.pyplot as plt
@@ -329,7 +329,7 @@ def show_images(part:Part, n:int=24, idx=None, ncols:int=8, preds:dict|None=None
     fig.tight_layout()
     return fig
 
-# %% ../nbs/01_data.ipynb #c032
+# %% ../nbs/01_data.ipynb #c033
 def stratified_split(part:Part, train_frac:float, seed:int=0) -> tuple:
     "Split `part` into (train, valid) with `train_frac` of every fine class in train; seeded."
     if not 0 < train_frac < 1: raise ValueError(f"train_frac must be between 0 and 1 (e.g. 0.8 for 80:20), got {train_frac}")
@@ -354,7 +354,7 @@ def split_cifar100(data:Cifar100, split='official', # 'official', or the train f
     except (TypeError, ValueError): raise ValueError(f"split must be 'official' or a train fraction such as 0.8, got {split!r}") from None
     return stratified_split(data.all(), frac, seed)
 
-# %% ../nbs/01_data.ipynb #c035
+# %% ../nbs/01_data.ipynb #c036
 def take_per_class(part:Part, n, seed:int=0) -> Part:
     "A random subset of `part` with `n` images of every class (`n`: an int, or one count per class), in original order."
     counts = part.counts()
@@ -380,7 +380,7 @@ def class_weights(part:Part) -> torch.Tensor:
     "Per-image sampling weights 1 / (images of its class): every class is drawn equally often."
     return (1. / part.counts().clamp(min=1).double())[part.fine]
 
-# %% ../nbs/01_data.ipynb #c038
+# %% ../nbs/01_data.ipynb #c039
 CIFAR100_MEAN = (0.5071, 0.4865, 0.4409)  # per-channel statistics of the CIFAR-100 training images
 CIFAR100_STD = (0.2673, 0.2564, 0.2762)
 

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['Config', 'train', 'run_name', 'run_experiments', 'summary', 'plot_summary']
 
-# %% ../nbs/06_experiments.ipynb #c003
+# %% ../nbs/06_experiments.ipynb #c004
 import dataclasses, itertools, json, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -17,7 +17,7 @@ from .losses import get_loss
 from .learner import Learner, DataLoaders, SchedCB, EarlyStoppingCB, CheckpointCB, ProgressCB, set_seed
 from .metrics import Preds, evaluate
 
-# %% ../nbs/06_experiments.ipynb #c005
+# %% ../nbs/06_experiments.ipynb #c006
 @dataclass
 class Config:
     "Everything that defines a training run."
@@ -43,7 +43,7 @@ class Config:
     device: str|None = None       # None: CUDA if available
     def to_dict(self): return json.loads(json.dumps(asdict(self)))
 
-# %% ../nbs/06_experiments.ipynb #c007
+# %% ../nbs/06_experiments.ipynb #c008
 def train(cfg:Config, data:Cifar100, out=None, # folder for results; None: keep nothing on disk
           progress:bool=True, cbs=()) -> tuple:
     "Train one run described by `cfg` on `data`; returns `(learn, metrics)`."
@@ -76,7 +76,7 @@ def train(cfg:Config, data:Cifar100, out=None, # folder for results; None: keep 
         atomic_write(out/'metrics.json', json.dumps(m, indent=1).encode())
     return learn, m
 
-# %% ../nbs/06_experiments.ipynb #c011
+# %% ../nbs/06_experiments.ipynb #c012
 def run_name(split, loss:str, seed:int) -> str: return f"split{split}-{loss}-seed{seed}"
 
 def run_experiments(data:Cifar100, out='results',

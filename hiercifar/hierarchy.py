@@ -4,14 +4,14 @@
 
 # %% auto #0
 __all__ = ['CIFAR100_FINE', 'CIFAR100_COARSE', 'CIFAR100_FINE2COARSE', 'CIFAR100_GROUPS', 'LEVELS', 'check_weights', 'Hierarchy',
-           'tree', 'boundaries', 'level_order', 'show_matrix']
+           'tree', 'plot_hierarchy', 'boundaries', 'level_order', 'show_matrix']
 
-# %% ../nbs/00_hierarchy.ipynb #c004
+# %% ../nbs/00_hierarchy.ipynb #c005
 from collections.abc import Mapping, Sequence
 import math
 import torch
 
-# %% ../nbs/00_hierarchy.ipynb #c006
+# %% ../nbs/00_hierarchy.ipynb #c007
 CIFAR100_FINE = """apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus butterfly
 camel can castle caterpillar cattle chair chimpanzee clock cloud cockroach couch crab crocodile cup dinosaur dolphin
 elephant flatfish forest fox girl hamster house kangaroo keyboard lamp lawn_mower leopard lion lizard lobster man
@@ -46,7 +46,7 @@ CIFAR100_GROUPS = {
 
 LEVELS = ('fine', 'coarse', 'group')  # the keys of every label dict and every model output
 
-# %% ../nbs/00_hierarchy.ipynb #c009
+# %% ../nbs/00_hierarchy.ipynb #c010
 def _names(names, what):
     names = [str(o) for o in names]
     dup = sorted({o for o in names if names.count(o) > 1})
@@ -64,7 +64,7 @@ def check_weights(weights, n=3, what='severity weights') -> tuple:
     if bad: raise ValueError(f"{what} must be finite and non-negative, got {ws}")
     return ws
 
-# %% ../nbs/00_hierarchy.ipynb #c010
+# %% ../nbs/00_hierarchy.ipynb #c011
 class Hierarchy:
     "A three-level label tree (fine → coarse → group): the single source of every mapping and matrix."
     def __init__(self,
@@ -150,7 +150,7 @@ class Hierarchy:
     def __repr__(self):
         return f"Hierarchy({self.n_fine} fine → {len(self.coarse_names)} superclasses → {len(self.group_names)} groups)"
 
-# %% ../nbs/00_hierarchy.ipynb #c022
+# %% ../nbs/00_hierarchy.ipynb #c029
 def tree(h:Hierarchy, fine:bool=True # list the fine classes under each superclass
         ) -> str:
     "The hierarchy as indented text."
@@ -164,7 +164,33 @@ def tree(h:Hierarchy, fine:bool=True # list the fine classes under each supercla
                 lines.append('         ' + ', '.join(h.fine_names[f] for f in kids))
     return '\n'.join(lines)
 
-# %% ../nbs/00_hierarchy.ipynb #c025
+# %% ../nbs/00_hierarchy.ipynb #c032
+def plot_hierarchy(h:Hierarchy, figsize=(16, 5.5), ax=None):
+    "An icicle chart of the tree: groups on top, superclasses below, the fine classes at the bottom."
+    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
+    if ax is None: _, ax = plt.subplots(figsize=figsize)
+    o = h.order()
+    cmap = colormaps['tab10']
+    rows = [('group', h.fine2group[o], h.group_names, 2.0), ('coarse', h.fine2coarse[o], h.coarse_names, 1.0)]
+    for level, ids, names, y0 in rows:
+        start = 0
+        for k in range(1, len(ids) + 1):
+            if k == len(ids) or ids[k] != ids[start]:
+                g = h.fine2group[o[start]].item()
+                ax.add_patch(plt.Rectangle((start, y0), k - start, 0.95, color=cmap(g % 10), alpha=0.9 if level == 'group' else 0.55))
+                label = names[ids[start]].replace('_', ' ')
+                if level == 'group': ax.text((start + k) / 2, y0 + 0.47, label.replace(' ', '\n') if k - start <= 5 else label, ha='center', va='center', fontsize=9, weight='bold')
+                else: ax.text((start + k) / 2, y0 + 0.47, label.replace(' ', '\n', 2), ha='center', va='center', fontsize=6.2, rotation=90 if k - start < 6 else 0)
+                start = k
+    for i, f in enumerate(o.tolist()):
+        ax.add_patch(plt.Rectangle((i, -0.9), 1, 1.85, color=cmap(h.fine2group[f].item() % 10), alpha=0.25))
+        ax.text(i + 0.5, 0.02, h.fine_names[f].replace('_', ' '), rotation=90, ha='center', va='top', fontsize=5.5)
+    ax.set_xlim(0, h.n_fine); ax.set_ylim(-0.9, 3); ax.axis('off')
+    ax.set_title(f'{repr(h)}', fontsize=10)
+    return ax
+
+# %% ../nbs/00_hierarchy.ipynb #c035
 def boundaries(h:Hierarchy, level:str='fine') -> tuple:
     "Positions (in plot order) where superclasses and groups change, for a `level` × `level` matrix."
     if level == 'group': return [], []

@@ -7,7 +7,7 @@ __all__ = ['CancelFitException', 'CancelEpochException', 'CancelBatchException',
            'with_cbs', 'set_seed', 'DataLoaders', 'Learner', 'MetricsCB', 'ProgressCB', 'SchedCB', 'EarlyStoppingCB',
            'CheckpointCB', 'save_checkpoint', 'load_checkpoint']
 
-# %% ../nbs/04_learner.ipynb #c003
+# %% ../nbs/04_learner.ipynb #c004
 import copy, io, json, math, random, time
 from operator import attrgetter
 from pathlib import Path
@@ -18,7 +18,7 @@ from .hierarchy import Hierarchy, LEVELS
 from .data import Loader, Part, atomic_write
 from .models import autocast_dtype, to_channels_last
 
-# %% ../nbs/04_learner.ipynb #c005
+# %% ../nbs/04_learner.ipynb #c006
 class CancelFitException(Exception): "Raise in a callback to stop training (callbacks' `cleanup_fit` still runs)."
 class CancelEpochException(Exception): "Raise in a callback to skip the rest of this pass over the data."
 class CancelBatchException(Exception): "Raise in a callback to skip the rest of this batch."
@@ -51,7 +51,7 @@ class with_cbs:
             finally: o.callback(f'cleanup_{self.nm}')
         return _f
 
-# %% ../nbs/04_learner.ipynb #c007
+# %% ../nbs/04_learner.ipynb #c008
 def set_seed(seed:int):
     "Seed Python's, NumPy's and PyTorch's random generators."
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
@@ -66,7 +66,7 @@ class DataLoaders:
         return cls(Loader(train, bs, shuffle=True, augment=augment, balanced=balanced, device=device, seed=seed, channels_last=channels_last),
                    Loader(valid, bs * 2, device=device, seed=seed, channels_last=channels_last))
 
-# %% ../nbs/04_learner.ipynb #c009
+# %% ../nbs/04_learner.ipynb #c010
 class Learner:
     "Train `model` with `loss_func` on `dls`; everything beyond the loop is a callback."
     def __init__(self, model:nn.Module, dls:DataLoaders, loss_func:nn.Module, hier:Hierarchy,
@@ -176,7 +176,7 @@ class Learner:
             data = pd.DataFrame(self.history).to_csv(index=False).encode()
         atomic_write(path, data)
 
-# %% ../nbs/04_learner.ipynb #c011
+# %% ../nbs/04_learner.ipynb #c017
 class MetricsCB(Callback):
     "Loss, accuracy of each head, and mean mistake severity of the fine head, per epoch, into `learn.history`."
     order = -10
@@ -201,7 +201,7 @@ class MetricsCB(Callback):
                    'lr': learn.opt.param_groups[0]['lr'], 'time': time.perf_counter() - self.t0}
             learn.history.append(row)
 
-# %% ../nbs/04_learner.ipynb #c016
+# %% ../nbs/04_learner.ipynb #c022
 class ProgressCB(Callback):
     "Epoch bar with a metrics table, batch bar with the running loss; `plot=True`: live loss plot in notebooks."
     order = 50
@@ -228,7 +228,7 @@ class ProgressCB(Callback):
         if self.plot and self.train_pts:
             self.mbar.update_graph([list(zip(*self.train_pts)), list(zip(*self.valid_pts))])
 
-# %% ../nbs/04_learner.ipynb #c019
+# %% ../nbs/04_learner.ipynb #c025
 class SchedCB(Callback):
     "LR schedule: 'onecycle' (per batch), 'exp' (×gamma per epoch) or 'plateau' (ReduceLROnPlateau on valid loss)."
     order = 10
@@ -252,7 +252,7 @@ class SchedCB(Callback):
     def load_state_dict(self, sd, learn):
         self.before_fit(learn); self.sched.load_state_dict(sd)
 
-# %% ../nbs/04_learner.ipynb #c022
+# %% ../nbs/04_learner.ipynb #c028
 class EarlyStoppingCB(Callback):
     "Stop after `patience` epochs without improvement of `monitor`; restore the best weights."
     order = 20
@@ -279,7 +279,7 @@ class EarlyStoppingCB(Callback):
     def state_dict(self): return dict(best=self.best, best_epoch=self.best_epoch, wait=self.wait, best_state=self.best_state)
     def load_state_dict(self, sd, learn): self.__dict__.update(sd)
 
-# %% ../nbs/04_learner.ipynb #c026
+# %% ../nbs/04_learner.ipynb #c032
 def _rng_state(learn):
     return dict(torch=torch.get_rng_state(), loaders=[(dl.gen.get_state(), dl.dgen.get_state()) for dl in (learn.dls.train, learn.dls.valid)])
 

@@ -6,7 +6,7 @@
 __all__ = ['LOSSES', 'HierLoss', 'MultiHeadCE', 'MistakeCE', 'check_severity', 'SeverityLoss', 'HXELoss', 'SoftLabelLoss',
            'ConsistencyLoss', 'class_balanced_weights', 'focal', 'FocalLoss', 'get_loss']
 
-# %% ../nbs/03_losses.ipynb #c003
+# %% ../nbs/03_losses.ipynb #c004
 import math
 import torch
 import torch.nn as nn
@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from .hierarchy import Hierarchy, LEVELS, check_weights
 from .models import marginalize
 
-# %% ../nbs/03_losses.ipynb #c008
+# %% ../nbs/03_losses.ipynb #c009
 class HierLoss(nn.Module):
     "Base of the losses: the hierarchy, validated head weights, and the cross-entropy of the non-fine heads."
     def __init__(self, hier:Hierarchy, head_weights=(1., 1., 1.)):
@@ -37,12 +37,12 @@ class HierLoss(nn.Module):
         wf = self.head_weights[0]
         return (wf * self.fine_loss(out, y) if wf else 0.) + self.heads_ce(out, y)
 
-# %% ../nbs/03_losses.ipynb #c010
+# %% ../nbs/03_losses.ipynb #c011
 class MultiHeadCE(HierLoss):
     "Weighted sum of the fine, superclass and group heads' cross-entropies."
     def fine_loss(self, out, y): return F.cross_entropy(out['fine'].float(), y['fine'])
 
-# %% ../nbs/03_losses.ipynb #c014
+# %% ../nbs/03_losses.ipynb #c015
 class MistakeCE(HierLoss):
     "Fine cross-entropy multiplied per sample by the LCA level of the current prediction (the seeds' HCE)."
     def __init__(self, hier:Hierarchy, multipliers=(1., 2., 4.), # same superclass / same group / other group
@@ -61,7 +61,7 @@ class MistakeCE(HierLoss):
         ce = F.cross_entropy(out['fine'].float(), y['fine'], reduction='none')
         return (self.factors(out, y) * ce).mean()
 
-# %% ../nbs/03_losses.ipynb #c020
+# %% ../nbs/03_losses.ipynb #c021
 def check_severity(S, n:int) -> torch.Tensor:
     "Validate a severity matrix (or an object with a `.matrix`, such as the severity designer's value): (n, n), finite, non-negative, zero diagonal."
     S = torch.as_tensor(getattr(S, 'matrix', S), dtype=torch.float32)
@@ -103,7 +103,7 @@ class SeverityLoss(HierLoss):
         if self.form == 'predicted': return ((1 + S.gather(1, z.argmax(-1, keepdim=True))[:, 0]) * ce).mean()
         return (ce + self._lam * (z.softmax(-1) * S).sum(-1)).mean()
 
-# %% ../nbs/03_losses.ipynb #c028
+# %% ../nbs/03_losses.ipynb #c029
 class HXELoss(HierLoss):
     "Hierarchical cross-entropy of Bertinetto et al. 2020: path log-probabilities weighted by exp(-α·depth)."
     def __init__(self, hier:Hierarchy, alpha:float=0.1, head_weights=(1., 1., 1.)):
@@ -120,7 +120,7 @@ class HXELoss(HierLoss):
         return -(math.exp(-a) * pick['group'] + math.exp(-2 * a) * (pick['coarse'] - pick['group'])
                  + math.exp(-3 * a) * (pick['fine'] - pick['coarse'])).mean()
 
-# %% ../nbs/03_losses.ipynb #c032
+# %% ../nbs/03_losses.ipynb #c033
 class SoftLabelLoss(HierLoss):
     "Cross-entropy against soft targets exp(-β·LCA level), normalised (Bertinetto et al. 2020)."
     def __init__(self, hier:Hierarchy, beta:float=10., head_weights=(1., 1., 1.)):
@@ -136,7 +136,7 @@ class SoftLabelLoss(HierLoss):
     def fine_loss(self, out, y):
         return -(self.targets(y['fine']) * F.log_softmax(out['fine'].float(), -1)).sum(-1).mean()
 
-# %% ../nbs/03_losses.ipynb #c035
+# %% ../nbs/03_losses.ipynb #c036
 class ConsistencyLoss(MultiHeadCE):
     "Multi-head cross-entropy + γ · KL(marginalised fine head ‖ superclass/group heads)."
     def __init__(self, hier:Hierarchy, gamma:float=1., head_weights=(1., 1., 1.)):
@@ -148,7 +148,7 @@ class ConsistencyLoss(MultiHeadCE):
                    for l in ('coarse', 'group') if l in out)
     def forward(self, out, y): return super().forward(out, y) + self.gamma * self.consistency(out)
 
-# %% ../nbs/03_losses.ipynb #c038
+# %% ../nbs/03_losses.ipynb #c039
 def class_balanced_weights(counts:torch.Tensor, beta:float=0.999) -> torch.Tensor:
     "Weights (1-β)/(1-β^n_c), normalised to sum to the number of classes (Cui et al. 2019)."
     if not 0 <= beta < 1: raise ValueError(f"β must be in [0, 1), got {beta}")
@@ -177,7 +177,7 @@ class FocalLoss(HierLoss):
         cw = self.class_weights or {}
         return sum(w * focal(out[l], y[l], self.gamma, cw.get(l)) for l, w in zip(LEVELS, self.head_weights) if w and l in out)
 
-# %% ../nbs/03_losses.ipynb #c041
+# %% ../nbs/03_losses.ipynb #c042
 LOSSES = {
     'multihead': MultiHeadCE,     # seeds: weighted sum of the heads' cross-entropies
     'hce': MistakeCE,             # seeds: fine CE × (1, 2, 4) by the LCA of the prediction

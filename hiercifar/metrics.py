@@ -7,7 +7,7 @@ __all__ = ['Preds', 'accuracy', 'topk_accuracy', 'per_class_accuracy', 'level_pr
            'topk_distance', 'hierarchical_prf', 'crm_predict', 'severity_matrix', 'evaluate', 'compare_rules',
            'confusion', 'plot_confusions', 'plot_history', 'plot_severity', 'worst_mistakes', 'show_mistakes']
 
-# %% ../nbs/05_metrics.ipynb #c003
+# %% ../nbs/05_metrics.ipynb #c004
 import io
 from pathlib import Path
 import torch
@@ -17,7 +17,7 @@ from .models import marginalize
 from .losses import check_severity
 from .data import atomic_write
 
-# %% ../nbs/05_metrics.ipynb #c006
+# %% ../nbs/05_metrics.ipynb #c007
 class Preds:
     "Cached logits `{'fine', 'coarse', 'group'}` and labels of a data set, with the `Hierarchy` to score them."
     def __init__(self, out:dict, y:dict, hier:Hierarchy):
@@ -41,7 +41,7 @@ class Preds:
         d = torch.load(path, weights_only=True)
         return cls(d['out'], d['y'], hier)
 
-# %% ../nbs/05_metrics.ipynb #c010
+# %% ../nbs/05_metrics.ipynb #c014
 def accuracy(pred:torch.Tensor, target:torch.Tensor) -> float:
     return (pred == target).float().mean().item()
 
@@ -69,7 +69,7 @@ def consistency(p:Preds) -> dict:
     own, par = level_preds(p), level_preds(p, 'parent')
     return {l: accuracy(own[l], par[l]) for l in ('coarse', 'group')}
 
-# %% ../nbs/05_metrics.ipynb #c012
+# %% ../nbs/05_metrics.ipynb #c016
 def mistake_levels(pred:torch.Tensor, target:torch.Tensor, hier:Hierarchy) -> torch.Tensor:
     "Counts of samples by LCA level of (label, prediction): index 0 = right, 1..3 = mistakes."
     return torch.bincount(hier.lca[target, pred], minlength=4)
@@ -85,12 +85,12 @@ def hierarchical_prf(preds:dict, y:dict) -> dict:
     hp, hr = overlap / n_pred, overlap / n_true
     return dict(hP=hp, hR=hr, hF=2 * hp * hr / (hp + hr) if hp + hr else 0.)
 
-# %% ../nbs/05_metrics.ipynb #c014
+# %% ../nbs/05_metrics.ipynb #c018
 def crm_predict(fine_logits:torch.Tensor, S:torch.Tensor) -> torch.Tensor:
     "Fine predictions that minimise the expected severity under the softmax (Karthik et al. 2021)."
     return (fine_logits.float().softmax(-1) @ S.to(fine_logits.device)).argmin(-1)
 
-# %% ../nbs/05_metrics.ipynb #c018
+# %% ../nbs/05_metrics.ipynb #c022
 def severity_matrix(hier:Hierarchy, S=None) -> torch.Tensor:
     "`S` as a checked matrix: `None` → the default 1/2/3, three numbers → per-level weights, or a full matrix (or an object with `.matrix`)."
     if S is None: return hier.severity()
@@ -124,13 +124,13 @@ def evaluate(p:Preds, S=None,        # severity: None (1/2/3), three level weigh
     r.update(hierarchical_prf({**heads, 'fine': f}, y))
     return r
 
-# %% ../nbs/05_metrics.ipynb #c024
+# %% ../nbs/05_metrics.ipynb #c028
 def compare_rules(p:Preds, S=None):
     "Metrics of the argmax and the CRM decisions, side by side."
     import pandas as pd
     return pd.DataFrame({'argmax': evaluate(p, S), 'crm': evaluate(p, S, rule='crm')})
 
-# %% ../nbs/05_metrics.ipynb #c026
+# %% ../nbs/05_metrics.ipynb #c030
 def confusion(pred:torch.Tensor, target:torch.Tensor, n:int, normalize:bool=True) -> torch.Tensor:
     "n × n confusion matrix (rows: truth, columns: prediction), rows normalised to sum to 1 if `normalize`."
     cm = torch.bincount(target * n + pred, minlength=n * n).view(n, n).float()

@@ -6,13 +6,13 @@
 __all__ = ['MODELS', 'Heads', 'MultiHead', 'conv_block', 'multihead_cnn', 'resnet18_cifar', 'marginalize', 'Marginalized',
            'get_model', 'param_summary', 'autocast_dtype', 'to_channels_last']
 
-# %% ../nbs/02_models.ipynb #c003
+# %% ../nbs/02_models.ipynb #c004
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .hierarchy import Hierarchy, LEVELS
 
-# %% ../nbs/02_models.ipynb #c005
+# %% ../nbs/02_models.ipynb #c006
 class Heads(nn.ModuleDict):
     "One linear classifier per level: features (B, nf) → `{'fine', 'coarse', 'group'}` logits."
     def __init__(self, nf:int, hier:Hierarchy, levels=LEVELS):
@@ -26,7 +26,7 @@ class MultiHead(nn.Module):
         self.body, self.heads = body, Heads(nf, hier, levels)
     def forward(self, x): return self.heads(self.body(x))
 
-# %% ../nbs/02_models.ipynb #c007
+# %% ../nbs/02_models.ipynb #c008
 def conv_block(ni:int, nf:int, n_conv:int=2, p:float=0.25) -> nn.Sequential:
     "`n_conv` × (3×3 conv, batch norm, ReLU), then 2×2 max-pool and dropout `p`."
     layers = []
@@ -48,7 +48,7 @@ def multihead_cnn(hier:Hierarchy, widths=(64, 128, 256), # channels of the three
                          nn.Linear(widths[-1] * 16, fc), nn.ReLU(inplace=True), nn.Dropout(p_fc))
     return MultiHead(body, fc, hier, levels)
 
-# %% ../nbs/02_models.ipynb #c011
+# %% ../nbs/02_models.ipynb #c012
 def resnet18_cifar(hier:Hierarchy, levels=LEVELS) -> MultiHead:
     "torchvision's ResNet-18 with a 3×3 stride-1 stem, no initial max-pool, and three heads."
     from torchvision.models import resnet18
@@ -58,7 +58,7 @@ def resnet18_cifar(hier:Hierarchy, levels=LEVELS) -> MultiHead:
     net.maxpool, net.fc = nn.Identity(), nn.Identity()
     return MultiHead(net, 512, hier, levels)
 
-# %% ../nbs/02_models.ipynb #c014
+# %% ../nbs/02_models.ipynb #c015
 def _member_mask(hier:Hierarchy, level:str, device) -> torch.Tensor:
     "(n_level, n_fine) matrix: 0 where the fine class belongs to the node, -inf elsewhere."
     parent = {'coarse': hier.fine2coarse, 'group': hier.fine2group}[level].to(device)
@@ -80,7 +80,7 @@ class Marginalized(nn.Module):
         self.model, self.hier = model, hier
     def forward(self, x): return marginalize(self.model(x)['fine'], self.hier)
 
-# %% ../nbs/02_models.ipynb #c019
+# %% ../nbs/02_models.ipynb #c020
 MODELS = {
     'cnn': multihead_cnn,
     'resnet18': resnet18_cifar,
@@ -93,7 +93,7 @@ def get_model(name:str, hier:Hierarchy, **kwargs) -> nn.Module:
     if name not in MODELS: raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}")
     return MODELS[name](hier, **kwargs)
 
-# %% ../nbs/02_models.ipynb #c021
+# %% ../nbs/02_models.ipynb #c022
 def param_summary(model:nn.Module):
     "Total and trainable parameters per top-level part of the model (heads listed one by one), and overall."
     import pandas as pd
@@ -106,7 +106,7 @@ def param_summary(model:nn.Module):
     rows.append(('total', sum(p.numel() for p in model.parameters()), sum(p.numel() for p in model.parameters() if p.requires_grad)))
     return pd.DataFrame(rows, columns=['part', 'parameters', 'trainable']).set_index('part')
 
-# %% ../nbs/02_models.ipynb #c025
+# %% ../nbs/02_models.ipynb #c026
 def autocast_dtype(device) -> torch.dtype|None:
     "The autocast dtype that pays off on `device`: bf16 on CPUs and GPUs that support it, else fp16 on CUDA, else None."
     device = torch.device(device)

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['Severity', 'describe', 'fig_png', 'new_fig', 'SeverityDesigner', 'decision_stats', 'WhatIf', 'WidgetProgressCB',
-           'TrainPanel', 'severity_lab']
+           'TrainPanel', 'SeverityLab', 'severity_lab']
 
-# %% ../nbs/07_widgets.ipynb #c003
+# %% ../nbs/07_widgets.ipynb #c004
 import base64, html, io, threading, time
 from dataclasses import dataclass, field
 import torch
@@ -15,7 +15,7 @@ from .hierarchy import Hierarchy, LEVELS, check_weights, show_matrix
 from .losses import check_severity
 from .metrics import Preds, crm_predict, mistake_levels
 
-# %% ../nbs/07_widgets.ipynb #c005
+# %% ../nbs/07_widgets.ipynb #c006
 @dataclass
 class Severity:
     "A severity setting: per-level weights, HCE multipliers, custom pair costs, and the resulting matrix."
@@ -58,7 +58,7 @@ def describe(s:Severity) -> str:
     if s.overrides: parts.append(f"{len(s.overrides)} custom cost(s) between {'/'.join(sorted({o[0] for o in s.overrides}))} pairs.")
     return ' '.join(parts)
 
-# %% ../nbs/07_widgets.ipynb #c009
+# %% ../nbs/07_widgets.ipynb #c012
 def fig_png(fig) -> bytes:
     "A matplotlib figure as PNG bytes (Agg canvas: no GUI, thread-safe)."
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -84,7 +84,7 @@ class _Panel:
 
 def _img(png:bytes) -> str: return f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}"/>'
 
-# %% ../nbs/07_widgets.ipynb #c011
+# %% ../nbs/07_widgets.ipynb #c014
 class SeverityDesigner(_Panel):
     "Sliders and a pair editor → a `Severity` (in `.value`), with a live heatmap and an explanation."
     def __init__(self, hier:Hierarchy, weights=(1., 2., 3.), multipliers=(1., 2., 4.), on_change=None):
@@ -150,7 +150,7 @@ class SeverityDesigner(_Panel):
         return (f'<p>weights (same superclass, same group, other group) = {w}; HCE multipliers = {m}</p>'
                 f'<p>{html.escape(describe(self.value))}</p>' + _img(self.heat.value))
 
-# %% ../nbs/07_widgets.ipynb #c016
+# %% ../nbs/07_widgets.ipynb #c019
 def decision_stats(probs:torch.Tensor, y:dict, hier:Hierarchy, pred:torch.Tensor, S:torch.Tensor) -> dict:
     "Accuracy per level (parents of the fine answer), mean severity, mean mistake severity, and shares by LCA level."
     yf = y['fine']
@@ -207,7 +207,7 @@ class WhatIf(_Panel):
 
     def snapshot(self): return self.render()
 
-# %% ../nbs/07_widgets.ipynb #c022
+# %% ../nbs/07_widgets.ipynb #c026
 from .learner import Callback, Learner, DataLoaders, SchedCB, set_seed
 from .data import take_per_class, Cifar100
 from .models import multihead_cnn
@@ -302,17 +302,23 @@ class TrainPanel(_Panel):
 
     def snapshot(self): return self.table.value or '<p>(no run yet)</p>'
 
-# %% ../nbs/07_widgets.ipynb #c024
-def severity_lab(data:Cifar100, preds:Preds|None=None, **kwargs) -> W.VBox:
-    "The designer, the what-if panel (if `preds` are given) and the training panel, wired together."
-    designer = SeverityDesigner(data.hier)
-    whatif = WhatIf(preds) if preds is not None else None
-    if whatif is not None:
-        def sync(v):
-            for s, x in zip(whatif.w, v.weights): s.value = x
-        designer.on_change = sync
-    panel = TrainPanel(data, designer, **kwargs)
-    tabs = W.Tab(children=[designer.box] + ([whatif.box] if whatif else []) + [panel.box])
-    for i, t in enumerate(['1. design'] + (['2. what if?'] if whatif else []) + ['3. train & compare']): tabs.set_title(i, t)
-    tabs.designer, tabs.whatif, tabs.panel = designer, whatif, panel
-    return tabs
+# %% ../nbs/07_widgets.ipynb #c029
+class SeverityLab(_Panel):
+    "The designer, the what-if panel (if `preds` are given) and the training panel, wired together in tabs."
+    def __init__(self, data:Cifar100, preds:Preds|None=None, **kwargs):
+        self.designer = SeverityDesigner(data.hier)
+        self.whatif = WhatIf(preds) if preds is not None else None
+        if self.whatif is not None: self.designer.on_change = self._sync
+        self.panel = TrainPanel(data, self.designer, **kwargs)
+        parts = [('1. design', self.designer)] + ([('2. what if?', self.whatif)] if self.whatif else []) + [('3. train & compare', self.panel)]
+        self.box = W.Tab(children=[p.box for _, p in parts])
+        for i, (t, _) in enumerate(parts): self.box.set_title(i, t)
+        self.parts = parts
+    def _sync(self, v:Severity):
+        "The what-if sliders follow the designer's weights."
+        for s, x in zip(self.whatif.w, v.weights): s.value = x
+    def snapshot(self): return ''.join(f'<h4>{t}</h4>{p.snapshot()}' for t, p in self.parts)
+
+def severity_lab(data:Cifar100, preds:Preds|None=None, **kwargs) -> SeverityLab:
+    "All three widgets in tabs: design the severities, see what they change, train with them."
+    return SeverityLab(data, preds, **kwargs)

@@ -62,6 +62,14 @@ def test_designer_sliders_drive_the_matrix():
     assert d.value.overrides == () and d.value.matrix[f('oak_tree'), f('rose')] == 2.
     assert 'Static snapshot' in d._repr_mimebundle_()['text/html']
 
+def test_lab_syncs_whatif_with_designer():
+    g = synthetic_cifar100(2, 1, seed=0)
+    lab = severity_lab(Cifar100(Part(*g['train'], h), Part(*g['test'], h), h), fake_preds())
+    lab.designer.w[2].value = 7.
+    assert lab.whatif.w[2].value == 7. and [t for t, _ in lab.parts] == ['1. design', '2. what if?', '3. train & compare']
+    b = lab._repr_mimebundle_()
+    assert 'application/vnd.jupyter.widget-view+json' in b and '2. what if?' in b['text/html']
+
 def test_whatif_recomputes():
     p = fake_preds()
     wi = WhatIf(p)
