@@ -182,18 +182,18 @@ class MetricsCB(Callback):
     order = -10
     def before_fit(self, learn): self.t0, self.S = time.perf_counter(), learn.hier.severity().to(learn.device)
     def before_epoch(self, learn):
-        self.sums = torch.zeros(2 + len(LEVELS) + 1, device=learn.device)   # loss·n, n, correct per level, severity
+        self.n, self.sums = 0, torch.zeros(2 + len(LEVELS), device=learn.device)   # loss·n, correct per level, severity
     def after_loss(self, learn):
-        n = len(learn.yb['fine'])
+        n = len(learn.yb['fine'])                    # known on the host: no device round trip
         pred = {l: v.argmax(-1) for l, v in learn.preds.items()}
-        correct = [(pred[l] == learn.yb[l]).sum() if l in pred else torch.zeros((), device=learn.device) for l in LEVELS]
+        correct = [(pred[l] == learn.yb[l]).sum() if l in pred else learn.loss.new_zeros(()) for l in LEVELS]
         sev = self.S[learn.yb['fine'], pred['fine']].sum()
-        self.sums += torch.stack([learn.loss.detach().float() * n, torch.tensor(float(n), device=learn.device), *correct, sev]).float()
+        self.n += n
+        self.sums += torch.stack([learn.loss.detach().float() * n, *[c.float() for c in correct], sev.float()])
     def after_epoch(self, learn):
         s = self.sums.tolist()                       # the one read-back per pass
-        n = max(s[1], 1)
-        res = {'loss': s[0] / n, **{f'acc_{l}': c / n for l, c in zip(LEVELS, s[2:5])}, 'severity': s[5] / n}
-        phase = 'train' if learn.training else 'valid'
+        n = max(self.n, 1)
+        res = {'loss': s[0] / n, **{f'acc_{l}': c / n for l, c in zip(LEVELS, s[1:4])}, 'severity': s[4] / n}
         if learn.training: self.train_res = res
         else:
             row = {'epoch': learn.epoch, **{f'train_{k}': v for k, v in self.train_res.items()},
