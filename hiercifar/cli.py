@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['get_data', 'info_cli', 'train_cli', 'experiments_cli']
 
-# %% ../nbs/09_cli.ipynb #c004
+# %% ../nbs/09_cli.ipynb #c005
 import sys, time
 from pathlib import Path
 from fastcore.script import call_parse, Param
@@ -14,7 +14,7 @@ from .data import load_cifar100, write_synthetic_cifar100, cifar_dir, Cifar100
 from .models import MODELS
 from .losses import LOSSES
 
-# %% ../nbs/09_cli.ipynb #c005
+# %% ../nbs/09_cli.ipynb #c006
 def get_data(data:str='synthetic', # 'synthetic' or the folder holding `cifar-100-python/`
              download:bool=False,   # download the real CIFAR-100 into `data` first
              n_train:int=50, n_test:int=10, # images per class of a synthetic data set
@@ -30,7 +30,7 @@ def _fail(msg):
     "Exit non-zero with a one-line reason (no traceback)."
     print(f"error: {msg}", file=sys.stderr); sys.exit(2)
 
-# %% ../nbs/09_cli.ipynb #c006
+# %% ../nbs/09_cli.ipynb #c007
 @call_parse
 def info_cli(data:str='synthetic', # 'synthetic', or a folder holding `cifar-100-python/`
              download:bool=False,   # download the real CIFAR-100 into DATA first (161 MB)
@@ -51,7 +51,7 @@ def info_cli(data:str='synthetic', # 'synthetic', or a folder holding `cifar-100
         c = p.counts()
         print(f"{name:>5}: {len(p):6d} images, {tuple(p.x.shape[1:])} uint8, {c.min().item()}–{c.max().item()} per class")
 
-# %% ../nbs/09_cli.ipynb #c008
+# %% ../nbs/09_cli.ipynb #c009
 def _floats(s:str|None, n:int, what:str):
     if s is None: return None
     try: v = tuple(float(x) for x in str(s).replace(';', ',').split(','))
@@ -95,7 +95,7 @@ def _config(model, loss, split, epochs, bs, lr, sched, seed, severity, multiplie
     except (ValueError, TypeError) as e: _fail(e)   # validate the loss settings before any data is touched
     return cfg
 
-# %% ../nbs/09_cli.ipynb #c009
+# %% ../nbs/09_cli.ipynb #c010
 @call_parse
 def train_cli(data:str='synthetic',     # 'synthetic' (offline, generated) or a folder holding/receiving `cifar-100-python/`
               download:bool=False,      # download the real CIFAR-100 into DATA first (161 MB, torchvision)
@@ -141,7 +141,7 @@ def train_cli(data:str='synthetic',     # 'synthetic' (offline, generated) or a 
           f"avg severity {a['avg_severity']:.4f} (CRM: {c['avg_severity']:.4f})")
     print(f"results: {out}")
 
-# %% ../nbs/09_cli.ipynb #c011
+# %% ../nbs/09_cli.ipynb #c012
 def _list(s, conv, what):
     try: return tuple(conv(x) for x in str(s).split(',') if x.strip())
     except ValueError: _fail(f"{what} must be a comma-separated list, got {s!r}")

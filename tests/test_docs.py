@@ -53,3 +53,5 @@ def test_every_page_has_a_summary_and_colab_badge():
         assert first.startswith('# ') and '\n> ' in first, f'{p.name}: title and one-sentence summary first'
         if p.stem != '10_api':
             assert f'colab.research.google.com/github/hiercifar/hiercifar/blob/main/nbs/{p.name}' in ''.join(c.source for c in nb.cells[:3]), p.name
+            first_code = next(c for c in nb.cells if c.cell_type == 'code').source
+            assert "'google.colab' in sys.modules" in first_code and 'pip' in first_code, f'{p.name}: first code cell installs in Colab'

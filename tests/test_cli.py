@@ -1,0 +1,38 @@
+"The installed commands: --help, one-line errors with a non-zero exit, and a tiny offline run."
+import json, subprocess, sys
+import pytest
+
+def run(*args, cwd=None):
+    return subprocess.run(list(args), capture_output=True, text=True, cwd=cwd, timeout=600)
+
+@pytest.mark.parametrize('cmd', ['hiercifar-train', 'hiercifar-experiments', 'hiercifar-info'])
+def test_help(cmd):
+    r = run(cmd, '--help')
+    assert r.returncode == 0 and '--data' in r.stdout
+
+@pytest.mark.parametrize('args, msg', [
+    (['--loss', 'mse'], "unknown --loss 'mse'"),
+    (['--model', 'vgg'], "unknown --model 'vgg'"),
+    (['--split', '1.5'], "--split must be 'official' or a train fraction"),
+    (['--loss', 'severity', '--severity', '1,-2,3'], 'non-negative'),
+    (['--severity', '1,2'], '--severity must be 3 comma-separated numbers'),
+    (['--epochs', '0'], '--epochs and --bs must be at least 1'),
+    (['--data', '/nonexistent/place'], 'download=True'),
+])
+def test_bad_values_exit_with_one_line(args, msg, tmp_path):
+    r = run('hiercifar-train', *args, '--root', str(tmp_path))
+    assert r.returncode == 2 and msg in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and 'Traceback' not in r.stderr
+
+def test_experiments_rejects_unknown_loss(tmp_path):
+    r = run('hiercifar-experiments', '--losses', 'multihead,nope', '--root', str(tmp_path))
+    assert r.returncode == 2 and "unknown loss 'nope'" in r.stderr
+
+def test_tiny_offline_training_run(tmp_path):
+    r = run('hiercifar-train', '--data', 'synthetic', '--n_train', '2', '--n_test', '1', '--epochs', '1', '--loss', 'severity',
+            '--severity', '1,2,5', '--root', str(tmp_path/'cache'), '--out', str(tmp_path/'run'), '--device', 'cpu')
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert 'validation (100 images, generated data)' in r.stdout
+    cfg = json.loads((tmp_path/'run'/'config.json').read_text())
+    assert cfg['loss_kwargs']['weights'] == [1., 2., 5.] and cfg['severity'] == [1., 2., 5.]
+    assert (tmp_path/'run'/'metrics.json').exists()
