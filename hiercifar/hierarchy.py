@@ -8,7 +8,7 @@ __all__ = ['CIFAR100_FINE', 'CIFAR100_COARSE', 'CIFAR100_FINE2COARSE', 'CIFAR100
 
 # %% ../nbs/00_hierarchy.ipynb #c005
 from collections.abc import Mapping, Sequence
-import math
+import copy, math
 import torch
 
 # %% ../nbs/00_hierarchy.ipynb #c007
@@ -123,10 +123,22 @@ class Hierarchy:
     def n_fine(self) -> int: return len(self.fine_names)
     def names(self, level:str) -> list: return {'fine': self.fine_names, 'coarse': self.coarse_names, 'group': self.group_names}[level]
 
+    def to(self, device) -> 'Hierarchy':
+        "This hierarchy with its tensors on `device`; cached, so asking again (every batch) copies nothing."
+        device = torch.device(device)
+        if self.lca.device == device: return self
+        cache = self.__dict__.setdefault('_on', {})
+        if str(device) not in cache:
+            h = copy.copy(self); h._on = {}
+            for k in ('fine2coarse', 'coarse2group', 'fine2group', 'lca'): setattr(h, k, getattr(self, k).to(device))
+            cache[str(device)] = h
+        return cache[str(device)]
+
     def labels(self, fine:torch.Tensor) -> dict:
         "Fine labels → the label dict `{'fine', 'coarse', 'group'}` (on the device of `fine`)."
         fine = torch.as_tensor(fine, dtype=torch.long)
-        return dict(fine=fine, coarse=self.fine2coarse.to(fine.device)[fine], group=self.fine2group.to(fine.device)[fine])
+        h = self.to(fine.device)
+        return dict(fine=fine, coarse=h.fine2coarse[fine], group=h.fine2group[fine])
 
     def severity(self, w1:float=1., # cost of a mistake inside the superclass
                  w2:float=2.,       # ... inside the group, across superclasses
@@ -150,7 +162,7 @@ class Hierarchy:
     def __repr__(self):
         return f"Hierarchy({self.n_fine} fine → {len(self.coarse_names)} superclasses → {len(self.group_names)} groups)"
 
-# %% ../nbs/00_hierarchy.ipynb #c029
+# %% ../nbs/00_hierarchy.ipynb #c030
 def tree(h:Hierarchy, fine:bool=True # list the fine classes under each superclass
         ) -> str:
     "The hierarchy as indented text."
@@ -164,7 +176,7 @@ def tree(h:Hierarchy, fine:bool=True # list the fine classes under each supercla
                 lines.append('         ' + ', '.join(h.fine_names[f] for f in kids))
     return '\n'.join(lines)
 
-# %% ../nbs/00_hierarchy.ipynb #c032
+# %% ../nbs/00_hierarchy.ipynb #c033
 def plot_hierarchy(h:Hierarchy, figsize=(16, 5.5), ax=None):
     "An icicle chart of the tree: groups on top, superclasses below, the fine classes at the bottom."
     import matplotlib.pyplot as plt
@@ -190,7 +202,7 @@ def plot_hierarchy(h:Hierarchy, figsize=(16, 5.5), ax=None):
     ax.set_title(f'{repr(h)}', fontsize=10)
     return ax
 
-# %% ../nbs/00_hierarchy.ipynb #c035
+# %% ../nbs/00_hierarchy.ipynb #c036
 def boundaries(h:Hierarchy, level:str='fine') -> tuple:
     "Positions (in plot order) where superclasses and groups change, for a `level` × `level` matrix."
     if level == 'group': return [], []

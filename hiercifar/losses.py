@@ -19,7 +19,12 @@ class HierLoss(nn.Module):
     "Base of the losses: the hierarchy, validated head weights, and the cross-entropy of the non-fine heads."
     def __init__(self, hier:Hierarchy, head_weights=(1., 1., 1.)):
         super().__init__()
-        self.hier, self.head_weights = hier, head_weights
+        self.hier, self.head_weights, self._devcache = hier, head_weights, {}
+    def on(self, name:str, t:torch.Tensor, device) -> torch.Tensor:
+        "`t` on `device`, kept until the weights change: no host→device copy per batch."
+        key = (name, str(device))
+        if key not in self._devcache: self._devcache[key] = t.to(device)
+        return self._devcache[key]
     @property
     def head_weights(self): return self._hw
     @head_weights.setter
@@ -52,11 +57,13 @@ class MistakeCE(HierLoss):
     @property
     def multipliers(self): return self._m
     @multipliers.setter
-    def multipliers(self, m): self._m = check_weights(getattr(m, 'multipliers', m), 3, 'mistake multipliers (same superclass, same group, other group)')
+    def multipliers(self, m):
+        self._m = check_weights(getattr(m, 'multipliers', m), 3, 'mistake multipliers (same superclass, same group, other group)')
+        self._mt, self._devcache = torch.tensor((1.,) + self._m), {}
     def factors(self, out, y) -> torch.Tensor:
         "Each sample's multiplier, from the LCA of its label and its current prediction."
-        lca = self.hier.lca.to(y['fine'].device)[y['fine'], out['fine'].argmax(-1)]
-        return torch.tensor((1.,) + self._m, device=lca.device)[lca]
+        dev = y['fine'].device
+        return self.on('m', self._mt, dev)[self.hier.to(dev).lca[y['fine'], out['fine'].argmax(-1)]]
     def fine_loss(self, out, y):
         ce = F.cross_entropy(out['fine'].float(), y['fine'], reduction='none')
         return (self.factors(out, y) * ce).mean()
@@ -87,18 +94,18 @@ class SeverityLoss(HierLoss):
     @weights.setter
     def weights(self, w):
         self._w = check_weights(w, 3)
-        self._S = self.hier.severity(*self._w)
+        self._S, self._devcache = self.hier.severity(*self._w), {}
     @property
     def matrix(self) -> torch.Tensor: return self._S
     @matrix.setter
-    def matrix(self, S): self._S, self._w = check_severity(S, self.hier.n_fine), None
+    def matrix(self, S): self._S, self._w, self._devcache = check_severity(S, self.hier.n_fine), None, {}
     @property
     def lam(self): return self._lam
     @lam.setter
     def lam(self, v): self._lam = check_weights([v], 1, 'λ (weight of the expected severity)')[0]
     def fine_loss(self, out, y):
         z, t = out['fine'].float(), y['fine']
-        S = self._S.to(z.device)[t]                                  # (B, n_fine): severity of each class for each sample
+        S = self.on('S', self._S, z.device)[t]                       # (B, n_fine): severity of each class for each sample
         ce = F.cross_entropy(z, t, reduction='none')
         if self.form == 'predicted': return ((1 + S.gather(1, z.argmax(-1, keepdim=True))[:, 0]) * ce).mean()
         return (ce + self._lam * (z.softmax(-1) * S).sum(-1)).mean()
@@ -132,7 +139,7 @@ class SoftLabelLoss(HierLoss):
     def beta(self, b): self._beta = check_weights([b], 1, 'β')[0]
     def targets(self, fine:torch.Tensor) -> torch.Tensor:
         "Soft target rows for the labels `fine`."
-        return (-self._beta * self.hier.lca.to(fine.device)[fine].float()).softmax(-1)
+        return (-self._beta * self.hier.to(fine.device).lca[fine].float()).softmax(-1)
     def fine_loss(self, out, y):
         return -(self.targets(y['fine']) * F.log_softmax(out['fine'].float(), -1)).sum(-1).mean()
 
@@ -174,7 +181,7 @@ class FocalLoss(HierLoss):
                    'group': torch.zeros(hier.sizes['group']).index_add_(0, hier.fine2group, counts.float())}
             self.class_weights = {l: class_balanced_weights(c, beta) for l, c in per.items()}
     def forward(self, out, y):
-        cw = self.class_weights or {}
+        cw = {l: self.on(l, c, y[l].device) for l, c in (self.class_weights or {}).items()}
         return sum(w * focal(out[l], y[l], self.gamma, cw.get(l)) for l, w in zip(LEVELS, self.head_weights) if w and l in out)
 
 # %% ../nbs/03_losses.ipynb #c042

@@ -60,10 +60,13 @@ def resnet18_cifar(hier:Hierarchy, levels=LEVELS) -> MultiHead:
 
 # %% ../nbs/02_models.ipynb #c015
 def _member_mask(hier:Hierarchy, level:str, device) -> torch.Tensor:
-    "(n_level, n_fine) matrix: 0 where the fine class belongs to the node, -inf elsewhere."
-    parent = {'coarse': hier.fine2coarse, 'group': hier.fine2group}[level].to(device)
-    m = torch.full((hier.sizes[level], hier.n_fine), float('-inf'), device=device)
-    return m.scatter_(0, parent[None], 0.)
+    "(n_level, n_fine) matrix: 0 where the fine class belongs to the node, -inf elsewhere (cached per device)."
+    h = hier.to(device)
+    cache = h.__dict__.setdefault('_masks', {})
+    if level not in cache:
+        parent = {'coarse': h.fine2coarse, 'group': h.fine2group}[level]
+        cache[level] = torch.full((hier.sizes[level], hier.n_fine), float('-inf'), device=device).scatter_(0, parent[None], 0.)
+    return cache[level]
 
 def marginalize(fine_logits:torch.Tensor, hier:Hierarchy) -> dict:
     "Fine logits (B, n_fine) → log-probabilities `{'fine', 'coarse', 'group'}`, summing probabilities up the tree."

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
+CHROMIUM = shutil.which('chromium') or shutil.which('google-chrome') or '/usr/bin/chromium'   # Debian's, or a CI runner's Chrome
 ARTIFACTS = REPO/'tests'/'artifacts'
 # Chromium's own background traffic is pointless (and refused) on a closed network.
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',

@@ -64,3 +64,9 @@ def test_against_genuine_meta(reference):
         fine = torch.from_numpy(z[f'{part}_fine_labels'].astype(np.int64))
         coarse = torch.from_numpy(z[f'{part}_coarse_labels'].astype(np.int64))
         assert torch.equal(h.fine2coarse[fine], coarse)
+
+def test_to_device_is_cached():
+    assert h.to('cpu') is h
+    m = h.to('meta')
+    assert m is h.to('meta') and m.lca.device.type == 'meta' and m.fine2group.device.type == 'meta'
+    assert h.lca.device.type == 'cpu' and m.fine_names is h.fine_names

@@ -115,3 +115,13 @@ def test_every_model_with_every_loss(model):
         loss.backward()
         assert torch.isfinite(loss) and loss.item() > 0, name
         assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in m.parameters() if p.requires_grad), name
+
+def test_device_copies_are_cached():
+    from hiercifar.models import _member_mask
+    h = Hierarchy.cifar100()
+    assert _member_mask(h, 'coarse', 'cpu') is _member_mask(h, 'coarse', 'cpu')
+    l = SeverityLoss(h)
+    a = l.on('S', l.matrix, 'meta')
+    assert a is l.on('S', l.matrix, 'meta') and a.device.type == 'meta'
+    l.weights = (1, 2, 9)                       # new weights: the cached copy is dropped
+    assert l.on('S', l.matrix, 'meta') is not a
