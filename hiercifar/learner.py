@@ -111,10 +111,11 @@ class Learner:
 
     @with_cbs('fit')
     def _fit(self):
-        for self.epoch in self.epochs:
+        for epoch in self.epochs:
+            self.epoch = epoch
             self.one_epoch(True)
             with torch.no_grad(): self.one_epoch(False)
-        self.epoch += 1
+            self.epoch = epoch + 1                    # epochs completed
 
     def one_epoch(self, training:bool):
         self.model.train(training)

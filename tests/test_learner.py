@@ -101,3 +101,11 @@ def test_training_beats_chance_at_every_level():
     assert r['valid_acc_fine'] > 0.08 and r['valid_acc_coarse'] > 0.30 and r['valid_acc_group'] > 0.50
     # and mistakes are hierarchy-shaped: the mean severity is far below a random guess's 2.81
     assert r['valid_severity'] < 2.0
+
+def test_fit_continues_and_counts_epochs(tmp_path):
+    l = make([SchedCB('exp', gamma=0.5)], lr=1e-3)
+    l.fit(1); assert l.epoch == 1
+    l.fit(3)                                   # continues to 3 epochs in all
+    assert l.epoch == 3 and [r['epoch'] for r in l.history] == [0, 1, 2]
+    l.fit(3)                                   # nothing left to do
+    assert l.epoch == 3 and len(l.history) == 3
