@@ -6,7 +6,7 @@
 __all__ = ['get_data', 'info_cli', 'train_cli', 'experiments_cli']
 
 # %% ../nbs/09_cli.ipynb #c005
-import sys, time
+import sys, time, urllib.error
 from pathlib import Path
 from fastcore.script import call_parse, Param
 from .hierarchy import Hierarchy, tree
@@ -15,16 +15,23 @@ from .models import MODELS
 from .losses import LOSSES
 
 # %% ../nbs/09_cli.ipynb #c006
-def get_data(data:str='synthetic', # 'synthetic' or the folder holding `cifar-100-python/`
-             download:bool=False,   # download the real CIFAR-100 into `data` first
+def get_data(data:str='data',   # 'synthetic', or the folder holding (or receiving) `cifar-100-python/`
+             download:bool=False, # (re)download even if the folder has data
              n_train:int=50, n_test:int=10, # images per class of a synthetic data set
-             root:str='~/.cache/hiercifar', seed:int=0) -> Cifar100:
-    "Load the data a command asks for, generating the synthetic stand-in on first use."
+             root:str='~/.cache/hiercifar', seed:int=0,
+             offline:bool=False   # never download: fail if the data is missing
+            ) -> Cifar100:
+    "Load the data a command asks for: the synthetic stand-in (generated on first use) or CIFAR-100 (downloaded on first use)."
     if data == 'synthetic':
         where = Path(root).expanduser()/f'synthetic-{n_train}-{n_test}-seed{seed}'
         if not (cifar_dir(where)/'test').exists(): write_synthetic_cifar100(where, n_train, n_test, seed)
         return load_cifar100(where)
-    return load_cifar100(data, download=download)
+    fetch = (download or not (cifar_dir(data)/'test').exists()) and not offline
+    if fetch: print(f"CIFAR-100 not in {Path(data)/'cifar-100-python'}: downloading it (161 MB) with torchvision…", file=sys.stderr)
+    try: return load_cifar100(data, download=fetch)
+    except (urllib.error.URLError, RuntimeError, ConnectionError) as e:   # torchvision: no network, or a bad md5
+        raise RuntimeError(f"could not download CIFAR-100 into {data} ({e}); check the network, "
+                           f"or run offline on generated data with --data synthetic") from None
 
 def _fail(msg):
     "Exit non-zero with a one-line reason (no traceback)."
@@ -32,8 +39,9 @@ def _fail(msg):
 
 # %% ../nbs/09_cli.ipynb #c007
 @call_parse
-def info_cli(data:str='synthetic', # 'synthetic', or a folder holding `cifar-100-python/`
-             download:bool=False,   # download the real CIFAR-100 into DATA first (161 MB)
+def info_cli(data:str='data',      # 'synthetic', or the CIFAR-100 folder (downloaded there on first use)
+             download:bool=False,   # download CIFAR-100 again even if DATA has it
+             offline:bool=False,    # never download: fail if the data is missing
              n_train:int=50,        # synthetic data: training images per class
              n_test:int=10,         # synthetic data: test images per class
              root:str='~/.cache/hiercifar', # where synthetic data is written
@@ -41,8 +49,8 @@ def info_cli(data:str='synthetic', # 'synthetic', or a folder holding `cifar-100
             ):
     "Summarise the hierarchy and the data: sizes, per-level class counts, load time."
     t0 = time.perf_counter()
-    try: d = get_data(data, download, n_train, n_test, root)
-    except (FileNotFoundError, ValueError) as e: _fail(e)
+    try: d = get_data(data, download, n_train, n_test, root, offline=offline)
+    except (FileNotFoundError, ValueError, RuntimeError) as e: _fail(e)
     dt = time.perf_counter() - t0
     h = d.hier
     print(tree(h, fine=full_tree))
@@ -97,8 +105,9 @@ def _config(model, loss, split, epochs, bs, lr, sched, seed, severity, multiplie
 
 # %% ../nbs/09_cli.ipynb #c010
 @call_parse
-def train_cli(data:str='synthetic',     # 'synthetic' (offline, generated) or a folder holding/receiving `cifar-100-python/`
-              download:bool=False,      # download the real CIFAR-100 into DATA first (161 MB, torchvision)
+def train_cli(data:str='data',          # the CIFAR-100 folder (downloaded there on first use), or 'synthetic' (offline, generated)
+              download:bool=False,      # download CIFAR-100 again even if DATA has it
+              offline:bool=False,       # never download: fail if the data is missing
               model:str='cnn',          # cnn, resnet18, cnn1 or resnet18_1 (single fine head)
               loss:str='multihead',     # multihead, hce, severity, hxe, soft, consistency or focal
               split:str='0.8',          # 'official' or the train fraction of the merged data: 0.7, 0.8, 0.9
@@ -130,8 +139,8 @@ def train_cli(data:str='synthetic',     # 'synthetic' (offline, generated) or a 
     from hiercifar.experiments import train, run_name
     cfg = _config(model, loss, split, epochs, bs, lr, sched, seed, severity, multipliers, head_weights, lam, form,
                   alpha, beta, gamma, imbalance, balanced, patience, no_amp, device, compile_)
-    try: d = get_data(data, download, n_train, n_test, root, seed)
-    except (FileNotFoundError, ValueError) as e: _fail(e)
+    try: d = get_data(data, download, n_train, n_test, root, seed, offline)
+    except (FileNotFoundError, ValueError, RuntimeError) as e: _fail(e)
     out = Path(out or Path('results')/run_name(cfg.split, cfg.loss, cfg.seed))
     print(f"{d!r}\n{cfg.model} + {cfg.loss} on split {cfg.split}, {cfg.epochs} epochs → {out}")
     _, m = train(cfg, d, out)
@@ -147,8 +156,9 @@ def _list(s, conv, what):
     except ValueError: _fail(f"{what} must be a comma-separated list, got {s!r}")
 
 @call_parse
-def experiments_cli(data:str='synthetic',   # 'synthetic' or a folder holding/receiving `cifar-100-python/`
-                    download:bool=False,    # download the real CIFAR-100 into DATA first
+def experiments_cli(data:str='data',        # the CIFAR-100 folder (downloaded there on first use), or 'synthetic'
+                    download:bool=False,    # download CIFAR-100 again even if DATA has it
+                    offline:bool=False,     # never download: fail if the data is missing
                     splits:str='0.7,0.8,0.9', # comma-separated train fractions (or 'official')
                     losses:str='multihead,hce,severity', # comma-separated loss names
                     seeds:str='0',          # comma-separated seeds
@@ -172,8 +182,8 @@ def experiments_cli(data:str='synthetic',   # 'synthetic' or a folder holding/re
     if model not in MODELS: _fail(f"unknown --model {model!r}; choose one of: {', '.join(MODELS)}")
     if epochs < 1: _fail("--epochs must be at least 1")
     sd = _list(seeds, int, '--seeds')
-    try: d = get_data(data, download, n_train, n_test, root)
-    except (FileNotFoundError, ValueError) as e: _fail(e)
+    try: d = get_data(data, download, n_train, n_test, root, offline=offline)
+    except (FileNotFoundError, ValueError, RuntimeError) as e: _fail(e)
     print(repr(d))
     df = run_experiments(d, out, sp, ls, sd, progress=not quiet, model=model, epochs=epochs, bs=bs, lr=lr, device=device)
     import matplotlib; matplotlib.use('Agg')

@@ -157,7 +157,7 @@ def load_cifar100(root='data',            # folder holding `cifar-100-python/` (
     if not d.is_dir():
         raise FileNotFoundError(
             f"No CIFAR-100 data at {d}. Download it (161 MB) with `load_cifar100({str(root)!r}, download=True)` or "
-            f"`hiercifar-train --download`, or make an offline stand-in with `write_synthetic_cifar100({str(root)!r})`.")
+            f"`hiercifar-train --data {str(root)!r}` (which downloads on first use), or make an offline stand-in with `write_synthetic_cifar100({str(root)!r})`.")
     meta = _read_pickle(d/'meta', root)
     _check_names(meta, hier, d/'meta')
     (train, syn), (test, _) = _read_part(d/'train', hier, root), _read_part(d/'test', hier, root)

@@ -17,7 +17,7 @@ def test_help(cmd):
     (['--loss', 'severity', '--severity', '1,-2,3'], 'non-negative'),
     (['--severity', '1,2'], '--severity must be 3 comma-separated numbers'),
     (['--epochs', '0'], '--epochs and --bs must be at least 1'),
-    (['--data', '/nonexistent/place'], 'download=True'),
+    (['--data', '/nonexistent/place', '--offline'], 'download=True'),
 ])
 def test_bad_values_exit_with_one_line(args, msg, tmp_path):
     r = run('hiercifar-train', *args, '--root', str(tmp_path))
@@ -36,3 +36,20 @@ def test_tiny_offline_training_run(tmp_path):
     cfg = json.loads((tmp_path/'run'/'config.json').read_text())
     assert cfg['loss_kwargs']['weights'] == [1., 2., 5.] and cfg['severity'] == [1., 2., 5.]
     assert (tmp_path/'run'/'metrics.json').exists()
+
+def test_download_failure_is_one_clear_error(monkeypatch, tmp_path):
+    "No network: the error says so and points to the offline form (the real download is torchvision's, not run here)."
+    import urllib.error
+    import hiercifar.data, hiercifar.cli
+    def no_network(root): raise urllib.error.URLError('Name or service not known')
+    monkeypatch.setattr(hiercifar.data, 'download_cifar100', no_network)
+    with pytest.raises(RuntimeError, match=r'could not download CIFAR-100 into .*--data synthetic'):
+        hiercifar.cli.get_data(str(tmp_path/'data'))
+    called = []
+    monkeypatch.setattr(hiercifar.data, 'download_cifar100', lambda root: called.append(root))
+    with pytest.raises(FileNotFoundError): hiercifar.cli.get_data(str(tmp_path/'data'))   # "downloaded" nothing
+    assert called == [str(tmp_path/'data')]                                             # first use: it tried
+    from hiercifar.data import write_synthetic_cifar100
+    write_synthetic_cifar100(tmp_path/'data', 1, 1)
+    called.clear(); hiercifar.cli.get_data(str(tmp_path/'data'))
+    assert called == []                                                                  # data present: no download

@@ -20,6 +20,7 @@ def test_readme_commands():
     text = (REPO/'README.md').read_text()
     cmds = re.findall(r'```sh\n(.*?)\n```', text, flags=re.S)
     assert len(cmds) == 2 and cmds[1] == 'pip install -e ".[dev]" && pytest tests && nbdev_test'
+    assert 'hiercifar-train --data synthetic' in cmds[0] and 'hiercifar-train' in cmds[0].splitlines()[1]
     ci = (REPO/'.ci'/'run').read_text()
     assert cmds[1] in ci, '.ci/run must run the README\'s test command verbatim'
 
