@@ -6,8 +6,8 @@
 __all__ = ['CIFAR_DIR', 'CIFAR_FILES', 'CIFAR_SIZES', 'SPLITS', 'CIFAR100_MEAN', 'CIFAR100_STD', 'CorruptDataError', 'Part',
            'Cifar100', 'cat_parts', 'cifar_dir', 'download_cifar100', 'load_cifar100', 'atomic_write', 'py2_pickle',
            'augment_batch', 'SynthConfig', 'synthetic_cifar100', 'write_cifar100', 'write_synthetic_cifar100',
-           'show_images', 'stratified_split', 'split_cifar100', 'take_per_class', 'long_tailed', 'class_weights',
-           'default_device', 'Loader']
+           'show_images', 'class_ranks', 'stratified_split', 'split_cifar100', 'take_per_class', 'long_tailed',
+           'class_weights', 'default_device', 'Loader']
 
 # %% ../nbs/01_data.ipynb #c005
 import hashlib, os, pickle, struct, tempfile
@@ -330,16 +330,19 @@ def show_images(part:Part, n:int=24, idx=None, ncols:int=8, preds:dict|None=None
     return fig
 
 # %% ../nbs/01_data.ipynb #c033
-def stratified_split(part:Part, train_frac:float, seed:int=0) -> tuple:
-    "Split `part` into (train, valid) with `train_frac` of every fine class in train; seeded."
-    if not 0 < train_frac < 1: raise ValueError(f"train_frac must be between 0 and 1 (e.g. 0.8 for 80:20), got {train_frac}")
+def class_ranks(part:Part, seed:int=0) -> tuple:
+    "`(order, rank)`: image indices grouped by class in a seeded random order, and each one's position in its class."
     g = torch.Generator().manual_seed(seed)
     perm = torch.randperm(len(part), generator=g)
     order = perm[part.fine[perm].argsort(stable=True)]          # grouped by class, random inside each class
     counts = part.counts()
-    start = torch.cumsum(counts, 0) - counts
-    rank = torch.arange(len(part)) - start[part.fine[order]]     # position of each image inside its class
-    n_train = (counts.double() * train_frac).round().long()
+    return order, torch.arange(len(part)) - (torch.cumsum(counts, 0) - counts)[part.fine[order]]
+
+def stratified_split(part:Part, train_frac:float, seed:int=0) -> tuple:
+    "Split `part` into (train, valid) with `train_frac` of every fine class in train; seeded."
+    if not 0 < train_frac < 1: raise ValueError(f"train_frac must be between 0 and 1 (e.g. 0.8 for 80:20), got {train_frac}")
+    order, rank = class_ranks(part, seed)
+    n_train = (part.counts().double() * train_frac).round().long()
     is_train = torch.zeros(len(part), dtype=torch.bool)
     is_train[order[rank < n_train[part.fine[order]]]] = True
     return part[is_train], part[~is_train]
@@ -357,12 +360,8 @@ def split_cifar100(data:Cifar100, split='official', # 'official', or the train f
 # %% ../nbs/01_data.ipynb #c036
 def take_per_class(part:Part, n, seed:int=0) -> Part:
     "A random subset of `part` with `n` images of every class (`n`: an int, or one count per class), in original order."
-    counts = part.counts()
-    keep_n = torch.as_tensor(n).expand_as(counts) if torch.as_tensor(n).ndim == 0 else torch.as_tensor(n)
-    g = torch.Generator().manual_seed(seed)
-    perm = torch.randperm(len(part), generator=g)
-    order = perm[part.fine[perm].argsort(stable=True)]               # grouped by class, random inside each
-    rank = torch.arange(len(part)) - (torch.cumsum(counts, 0) - counts)[part.fine[order]]
+    keep_n = torch.as_tensor(n).expand(part.hier.n_fine)
+    order, rank = class_ranks(part, seed)
     return part[order[rank < keep_n[part.fine[order]]].sort().values]
 
 def long_tailed(part:Part, imbalance:float=100., # ratio of the largest to the smallest class

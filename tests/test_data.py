@@ -155,3 +155,9 @@ def test_augment_crop_and_flip():
         found = [(dy, dx) for dy in range(-4, 5) for dx in range(-4, 5)
                  if torch.equal(a, torch.nn.functional.pad(b, (4, 4, 4, 4))[:, 4 + dy:36 + dy, 4 + dx:36 + dx])]
         assert len(found) == 1
+
+def test_take_per_class_shares_the_split_order(small):
+    d = load_cifar100(small)
+    a, b = take_per_class(d.train, 3, seed=5), take_per_class(d.train, 3, seed=5)
+    assert a.counts().tolist() == [3] * 100 and a.filenames == b.filenames
+    assert take_per_class(d.train, torch.arange(100) % 4).counts().tolist() == (torch.arange(100) % 4).tolist()

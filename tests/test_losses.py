@@ -125,3 +125,11 @@ def test_device_copies_are_cached():
     assert a is l.on('S', l.matrix, 'meta') and a.device.type == 'meta'
     l.weights = (1, 2, 9)                       # new weights: the cached copy is dropped
     assert l.on('S', l.matrix, 'meta') is not a
+
+def test_scalar_settings_validate_on_assignment():
+    for cls, name in ((SeverityLoss, 'lam'), (HXELoss, 'alpha'), (SoftLabelLoss, 'beta'), (ConsistencyLoss, 'gamma'), (FocalLoss, 'gamma')):
+        l = cls(toy)
+        setattr(l, name, 0.25)
+        assert getattr(l, name) == 0.25
+        with pytest.raises(ValueError, match='non-negative'): setattr(l, name, -1)
+        assert getattr(l, name) == 0.25            # a refused value leaves the old one
