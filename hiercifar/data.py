@@ -88,7 +88,7 @@ class Cifar100:
     test: Part
     hier: Hierarchy
     root: Path|None = None
-    synthetic: bool = False  # True when the files were written by `write_synthetic_cifar100`
+    synthetic: bool = False  # True when the files were written by write_synthetic_cifar100
     def all(self) -> Part:
         "Both parts merged (train first), as the seeds do before their own splits."
         return cat_parts([self.train, self.test])
@@ -146,9 +146,9 @@ def _read_part(path:Path, hier:Hierarchy, root) -> tuple:
     label = d.get('batch_label', b'')
     return Part(x, fine, hier, names), b'synthetic' in (label if isinstance(label, bytes) else str(label).encode())
 
-def load_cifar100(root='data',            # folder holding `cifar-100-python/` (or that folder itself)
+def load_cifar100(root='data',            # folder holding cifar-100-python/ (or that folder itself)
                   download:bool=False,    # fetch the official archive first (torchvision's downloader, md5-checked)
-                  hier:Hierarchy|None=None # the label tree; `None`: `Hierarchy.cifar100()`
+                  hier:Hierarchy|None=None # the label tree; None: Hierarchy.cifar100()
                  ) -> Cifar100:
     "Read the original CIFAR-100 pickles into uint8 tensors of shape (N, 3, 32, 32)."
     hier = hier or Hierarchy.cifar100()
@@ -259,8 +259,8 @@ class SynthConfig:
     shift: int = 3        # random translation, pixels
     contrast: float = 0.25 # random contrast in 1 ± contrast
 
-def synthetic_cifar100(n_train:int=500, # images per class in `train` (the original has 500)
-                       n_test:int=100,  # images per class in `test` (the original has 100)
+def synthetic_cifar100(n_train:int=500, # images per class in train (the original has 500)
+                       n_test:int=100,  # images per class in test (the original has 100)
                        seed:int=0, hier:Hierarchy|None=None, cfg:SynthConfig|None=None, chunk:int=5000) -> dict:
     "Generate hierarchy-shaped images: `{'train': (x, fine), 'test': (x, fine)}` with x uint8 (N, 3, 32, 32)."
     hier, cfg = hier or Hierarchy.cifar100(), cfg or SynthConfig()
@@ -298,9 +298,9 @@ def write_cifar100(root, parts:dict, hier:Hierarchy|None=None, note:str='') -> P
         atomic_write(d/part, py2_pickle(_cifar_dict(x, fine, hier, part, note, start))); start += len(fine)
     return d
 
-def write_synthetic_cifar100(root='data',      # where to put `cifar-100-python/`
-                             n_train:int=500,   # images per class in `train`
-                             n_test:int=100,    # images per class in `test`
+def write_synthetic_cifar100(root='data',      # where to put cifar-100-python/
+                             n_train:int=500,   # images per class in train
+                             n_test:int=100,    # images per class in test
                              seed:int=0,        # same seed, same bytes
                              cfg:SynthConfig|None=None) -> Path:
     "Generate a CIFAR-100 stand-in and write it in the original on-disk format; returns the `cifar-100-python` folder."

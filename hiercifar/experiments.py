@@ -77,7 +77,9 @@ def train(cfg:Config, data:Cifar100, out=None, # folder for results; None: keep 
     return learn, m
 
 # %% ../nbs/06_experiments.ipynb #c012
-def run_name(split, loss:str, seed:int) -> str: return f"split{split}-{loss}-seed{seed}"
+def run_name(split, loss:str, seed:int) -> str:
+    "The folder name of one run of the grid, e.g. split0.8-severity-seed0."
+    return f"split{split}-{loss}-seed{seed}"
 
 def run_experiments(data:Cifar100, out='results',
                     splits=(0.7, 0.8, 0.9), losses=('multihead', 'hce', 'severity'), seeds=(0,),

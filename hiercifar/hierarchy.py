@@ -101,7 +101,7 @@ class Hierarchy:
         self.lca = self._lca()
 
     @classmethod
-    def cifar100(cls, groups:Mapping[str, Sequence[str]]|None=None # group → superclasses; `None`: the course's 9 groups
+    def cifar100(cls, groups:Mapping[str, Sequence[str]]|None=None # group → superclasses; None: the course's 9 groups
                 ) -> 'Hierarchy':
         "CIFAR-100's official classes and superclasses, with the course's groups (or your own)."
         return cls(CIFAR100_FINE, CIFAR100_COARSE, CIFAR100_FINE2COARSE, CIFAR100_GROUPS if groups is None else groups)

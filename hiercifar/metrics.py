@@ -43,6 +43,7 @@ class Preds:
 
 # %% ../nbs/05_metrics.ipynb #c014
 def accuracy(pred:torch.Tensor, target:torch.Tensor) -> float:
+    "Fraction of predictions equal to their targets."
     return (pred == target).float().mean().item()
 
 def topk_accuracy(logits:torch.Tensor, target:torch.Tensor, k:int=5) -> float:
