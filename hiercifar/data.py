@@ -122,20 +122,30 @@ def _check_names(meta, hier, path):
         raise CorruptDataError(f"{path}: the fine label names do not match the hierarchy's "
                                f"({len(got)} names in the file, {hier.n_fine} in the hierarchy)")
 
+def _labels(v, key:str, n:int, path, root) -> np.ndarray:
+    "A label list of the file as int64, or a `CorruptDataError`: one whole-number label per image."
+    a = np.asarray(v) if isinstance(v, (list, tuple, np.ndarray)) else None
+    if a is None or a.ndim != 1 or (len(a) and a.dtype.kind not in 'iu'):
+        what = type(v).__name__ if a is None else f"{a.ndim}-d {a.dtype} labels"
+        raise CorruptDataError(f"{path}: '{key}' must be a list of whole numbers, one per image, got {what}. {_redownload(root)}")
+    if len(a) != n: raise CorruptDataError(f"{path}: {n} images but {len(a)} {key}. {_redownload(root)}")
+    return a.astype(np.int64)
+
 def _read_part(path:Path, hier:Hierarchy, root) -> tuple:
     d = _read_pickle(path, root)
     missing = [k for k in ('data', 'fine_labels', 'coarse_labels') if k not in d]
     if missing: raise CorruptDataError(f"{path} lacks the key(s) {missing}: not a CIFAR-100 data file. {_redownload(root)}")
-    a, fine = d['data'], np.asarray(d['fine_labels'], dtype=np.int64)
+    a = d['data']
     if not isinstance(a, np.ndarray) or a.dtype != np.uint8 or a.ndim != 2 or a.shape[1] != 3072:
         shape = getattr(a, 'shape', None)
         raise CorruptDataError(f"{path}: 'data' must be a uint8 array of shape (N, 3072), got {getattr(a, 'dtype', type(a))} {shape}")
-    if len(fine) != len(a) or len(d['coarse_labels']) != len(a):
-        raise CorruptDataError(f"{path}: {len(a)} images but {len(fine)} fine and {len(d['coarse_labels'])} coarse labels")
+    fine, coarse = (_labels(d[k], k, len(a), path, root) for k in ('fine_labels', 'coarse_labels'))
     if len(fine) and (fine.min() < 0 or fine.max() >= hier.n_fine):
         raise CorruptDataError(f"{path}: fine labels must lie in 0..{hier.n_fine - 1}")
-    fine = torch.from_numpy(fine)
-    coarse = torch.as_tensor(np.asarray(d['coarse_labels'], dtype=np.int64))
+    if 'filenames' in d and (not isinstance(d['filenames'], (list, tuple)) or len(d['filenames']) != len(a)):
+        n = len(d['filenames']) if isinstance(d['filenames'], (list, tuple)) else type(d['filenames']).__name__
+        raise CorruptDataError(f"{path}: {len(a)} images but {n} file names. {_redownload(root)}")
+    fine, coarse = torch.from_numpy(fine), torch.from_numpy(coarse)
     bad = (hier.fine2coarse[fine] != coarse).nonzero()
     if len(bad):
         i = bad[0].item()
@@ -263,6 +273,8 @@ def synthetic_cifar100(n_train:int=500, # images per class in train (the origina
                        n_test:int=100,  # images per class in test (the original has 100)
                        seed:int=0, hier:Hierarchy|None=None, cfg:SynthConfig|None=None, chunk:int=5000) -> dict:
     "Generate hierarchy-shaped images: `{'train': (x, fine), 'test': (x, fine)}` with x uint8 (N, 3, 32, 32)."
+    for k, v in (('n_train', n_train), ('n_test', n_test)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0: raise ValueError(f"{k} (images per class) must be a whole number ≥ 0, got {v!r}")
     hier, cfg = hier or Hierarchy.cifar100(), cfg or SynthConfig()
     g = torch.Generator().manual_seed(seed)
     protos = [_smooth(hier.sizes[k], r, g) for k, r in (('group', 2), ('coarse', 4), ('fine', 8))]
@@ -392,6 +404,7 @@ class Loader:
     def __init__(self, part:Part, bs:int=256, shuffle:bool=False, augment:bool=False, balanced:bool=False,
                  drop_last:bool=False, device=None, seed:int=0, pad:int=4, flip:bool=True,
                  mean=CIFAR100_MEAN, std=CIFAR100_STD, channels_last:bool=False):
+        if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1: raise ValueError(f"bs (batch size) must be a whole number ≥ 1, got {bs!r}")
         self.part, self.bs, self.shuffle, self.augment, self.balanced, self.drop_last = part, bs, shuffle, augment, balanced, drop_last
         self.pad, self.flip, self.channels_last = pad, flip, channels_last
         self.device = torch.device(device) if device is not None else default_device()

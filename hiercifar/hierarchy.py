@@ -56,6 +56,7 @@ def _names(names, what):
 
 def check_weights(weights, n=3, what='severity weights') -> tuple:
     "Return `weights` as a tuple of `n` floats, or raise a `ValueError` saying what is expected."
+    if isinstance(weights, (str, bytes)): raise ValueError(f"{what} must be {n} numbers, got the string {weights!r}")
     try: ws = tuple(float(w) for w in weights)
     except (TypeError, ValueError):
         raise ValueError(f"{what} must be {n} numbers, got {weights!r}") from None

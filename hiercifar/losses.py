@@ -93,10 +93,15 @@ class SeverityLoss(HierLoss):
                  matrix=None,               # a full (n_fine, n_fine) severity matrix instead of `weights`
                  head_weights=(1., 1., 1.)):
         super().__init__(hier, head_weights)
-        if form not in ('expected', 'predicted'): raise ValueError(f"form must be 'expected' or 'predicted', got {form!r}")
         self.form, self.lam = form, lam
         if matrix is None: self.weights = weights
         else: self.matrix = matrix
+    @property
+    def form(self): return self._form
+    @form.setter
+    def form(self, f):   # validated on every assignment, like the weights (a widget may set it)
+        if f not in ('expected', 'predicted'): raise ValueError(f"form must be 'expected' or 'predicted', got {f!r}")
+        self._form = f
     @property
     def weights(self): return self._w
     @weights.setter

@@ -72,9 +72,18 @@ def test_errors(tmp_path, small):
     t.write_bytes(py2_pickle({'filenames': [], 'batch_label': 'x', 'fine_labels': [0, 1], 'coarse_labels': [4, 1],
                               'data': raw[b'data']}))
     with pytest.raises(CorruptDataError, match=r'3 images but 2 fine'): load_cifar100(root)
-    t.write_bytes(py2_pickle({'filenames': [], 'batch_label': 'x', 'fine_labels': [0, 1, 2], 'coarse_labels': [4, 1, 3],
+    t.write_bytes(py2_pickle({'filenames': ['a', 'b', 'c'], 'batch_label': 'x', 'fine_labels': [0, 1, 2], 'coarse_labels': [4, 1, 3],
                               'data': raw[b'data']}))
     with pytest.raises(CorruptDataError, match=r'image 2 has fine label 2'): load_cifar100(root)
+    # labels of the wrong kind, and file names that do not match the images (each was a traceback or silent before)
+    good = dict(filenames=['a', 'b', 'c'], batch_label='x', fine_labels=[0, 1, 2], coarse_labels=[4, 1, 14], data=raw[b'data'])
+    for change, msg in [(dict(coarse_labels=7), r"'coarse_labels' must be a list of whole numbers, one per image, got int"),
+                        (dict(fine_labels=[[0], [1], [2]]), r"'fine_labels' must be a list .* got 2-d int64 labels"),
+                        (dict(filenames=['a']), r'3 images but 1 file names')]:
+        t.write_bytes(py2_pickle({**good, **change}))
+        with pytest.raises(CorruptDataError, match=msg): load_cifar100(root)
+    t.write_bytes(pickle.dumps({**good, 'fine_labels': np.array([0., 1., 2.])}, protocol=2))
+    with pytest.raises(CorruptDataError, match=r"'fine_labels' must be a list .* got 1-d float64 labels"): load_cifar100(root)
 
 def test_rejects_foreign_objects(tmp_path):
     write_synthetic_cifar100(tmp_path, 1, 1)

@@ -15,7 +15,7 @@ def data(tmp_path_factory):
 def test_train_writes_results(data, tmp_path):
     learn, m = train(Config(loss='hce', split=0.8, **TINY), data, tmp_path/'r', progress=False)
     files = {p.name for p in (tmp_path/'r').iterdir()}
-    assert files == {'checkpoint.pt', 'config.json', 'history.csv', 'metrics.json', 'preds.pt'}
+    assert files == {'.lock', 'checkpoint.pt', 'config.json', 'data.json', 'history.csv', 'metrics.json', 'preds.pt'}
     saved = json.loads((tmp_path/'r'/'metrics.json').read_text())
     assert saved['argmax']['acc_fine'] == pytest.approx(m['argmax']['acc_fine'])
     assert (m['n_train'], m['n_valid']) == (400, 100) and saved['synthetic'] is True

@@ -63,9 +63,37 @@ def test_nan_stops_with_epoch_and_batch(tmp_path):
     l = make([CheckpointCB(tmp_path/'c.pt'), Poison()])
     with pytest.raises(NonFiniteLossError, match=r'nan at epoch 1, batch 2 \(training\).*last good checkpoint is .*c\.pt'):
         l.fit(3)
-    assert torch.load(tmp_path/'c.pt', weights_only=False)['epoch'] == 1
+    assert torch.load(tmp_path/'c.pt', weights_only=True)['epoch'] == 1
     l2 = make([Poison()])
-    with pytest.raises(NonFiniteLossError, match='No checkpoint was saved'): l2.fit(3)
+    with pytest.raises(NonFiniteLossError, match='No checkpoint is kept'): l2.fit(3)
+    class Early(Poison):
+        def after_loss(self, learn):
+            if learn.training and learn.iter == 1: learn.loss = learn.loss * float('nan')
+    with pytest.raises(NonFiniteLossError, match=r'epoch 0, batch 1 .*No checkpoint had been written yet') as e:
+        make([CheckpointCB(tmp_path/'c0.pt'), Early()]).fit(3)
+    assert 'lr=0.0003' in e.value.advice and 'lr=' not in e.value.facts
+
+def test_malicious_checkpoint_is_refused_without_running(tmp_path):
+    "torch.load(weights_only=True): a pickle that would run a command when loaded is refused, and nothing runs."
+    import os, pickle
+    marker = tmp_path/'pwned'
+    class Payload:
+        def __reduce__(self): return (os.system, (f'touch {marker}',))
+    for name, st in [('evil.pt', {'model': Payload()}), ('evil2.pt', Payload())]:
+        import io; buf = io.BytesIO(); torch.save(st, buf); (tmp_path/name).write_bytes(buf.getvalue())
+        with pytest.raises(CheckpointError, match=rf'cannot read checkpoint .*{name}'): make([CheckpointCB(tmp_path/name)]).fit(1)
+        (tmp_path/name).write_bytes(pickle.dumps(st))
+        with pytest.raises(CheckpointError, match=rf'cannot read checkpoint .*{name}'): make([CheckpointCB(tmp_path/name)]).fit(1)
+    assert not marker.exists()
+
+def test_foreign_checkpoint_is_refused(tmp_path):
+    torch.save({'just': torch.zeros(1)}, tmp_path/'other.pt')
+    with pytest.raises(CheckpointError, match='is not a hiercifar checkpoint'): make([CheckpointCB(tmp_path/'other.pt')]).fit(1)
+    a = make([CheckpointCB(tmp_path/'c.pt')]); a.fit(1)
+    set_seed(0)
+    wide = Learner(multihead_cnn(h, widths=(8, 16, 32), fc=32), DataLoaders.from_parts(TRAIN, VALID, bs=100, device='cpu'),
+                   get_loss('multihead', h), h, cbs=[CheckpointCB(tmp_path/'c.pt')])
+    with pytest.raises(CheckpointError, match='holds the weights of another model'): wide.fit(2)
 
 def test_schedules():
     l = make([SchedCB('exp', gamma=0.5)], lr=1e-3); l.fit(3)
