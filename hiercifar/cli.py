@@ -83,7 +83,9 @@ def info_cli(data:str='data',      # 'synthetic', or the CIFAR-100 folder (downl
         c = p.counts()
         print(f"{name:>5}: {len(p):6d} images, {tuple(p.x.shape[1:])} uint8, {c.min().item()}–{c.max().item()} per class")
 
-def info_main(): return _main(info_cli)
+def info_main():
+    "The `hiercifar-info` program (the installed entry point): `info_cli` with one-line errors for any bad input."
+    return _main(info_cli)
 
 
 # %% ../nbs/09_cli.ipynb #c009
@@ -178,7 +180,9 @@ def train_cli(data:str='data',          # the CIFAR-100 folder (downloaded there
           f"avg severity {a['avg_severity']:.4f} (CRM: {c['avg_severity']:.4f})")
     print(f"results: {out}")
 
-def train_main(): return _main(train_cli)
+def train_main():
+    "The `hiercifar-train` program (the installed entry point): `train_cli` with one-line errors for any bad input."
+    return _main(train_cli)
 
 
 # %% ../nbs/09_cli.ipynb #c012
@@ -221,5 +225,7 @@ def experiments_cli(data:str='data',        # the CIFAR-100 folder (downloaded t
     print(df.round(4).to_string())
     print(f"\nsummary: {Path(out)/'summary.csv'}, {Path(out)/'summary.png'}")
 
-def experiments_main(): return _main(experiments_cli)
+def experiments_main():
+    "The `hiercifar-experiments` program (the installed entry point): `experiments_cli` with one-line errors for any bad input."
+    return _main(experiments_cli)
 
