@@ -83,19 +83,23 @@ def topk_lca(scores:torch.Tensor, target:torch.Tensor, hier:Hierarchy, k:int=5) 
     "(N, k) LCA levels between each label and its `k` highest-scoring classes, best first."
     return hier.lca[target[:, None], top_classes(scores, k)]
 
+def _distance(D): return D.float().mean().item()
+def _best_distance(D): return D.min(-1).values.float().mean().item()
+def _mistake_severity(D):
+    wrong = D[:, 0] > 0                              # the top-1 class is a mistake
+    return D[wrong].float().mean().item() if wrong.any() else 0.
+
 def topk_distance(scores:torch.Tensor, target:torch.Tensor, hier:Hierarchy, k:int=5) -> float:
     "Average hierarchical distance@k: mean LCA level between the label and each of the top-`k` classes (Bertinetto et al. 2020)."
-    return topk_lca(scores, target, hier, k).float().mean().item()
+    return _distance(topk_lca(scores, target, hier, k))
 
 def topk_best_distance(scores:torch.Tensor, target:torch.Tensor, hier:Hierarchy, k:int=5) -> float:
     "Best hierarchical distance@k: mean over samples of the smallest LCA level among the top-`k` classes."
-    return topk_lca(scores, target, hier, k).min(-1).values.float().mean().item()
+    return _best_distance(topk_lca(scores, target, hier, k))
 
 def topk_mistake_severity(scores:torch.Tensor, target:torch.Tensor, hier:Hierarchy, k:int=5) -> float:
     "Mistake severity@k: distance@k over the samples whose top-1 class is wrong (0. if there is none)."
-    d = topk_lca(scores, target, hier, k)
-    wrong = d[:, 0] > 0
-    return d[wrong].float().mean().item() if wrong.any() else 0.
+    return _mistake_severity(topk_lca(scores, target, hier, k))
 
 def hierarchical_prf(preds:dict, y:dict) -> dict:
     "Hierarchical precision, recall and F1 of per-level predictions (each sample: one node per level)."
@@ -136,19 +140,20 @@ def evaluate(p:Preds, S=None,        # severity: None (1/2/3), three level weigh
     f = scores.argmax(-1)
     heads, parent = level_preds(p), dict(fine=f, coarse=h.fine2coarse[f], group=h.fine2group[f])
     n, lv = len(p), mistake_levels(f, y['fine'], h)
+    D = topk_lca(scores, y['fine'], h, k)           # one ranking for every top-k metric
     sev = S[y['fine'], f]
     wrong = f != y['fine']
     return {'acc_fine': accuracy(f, y['fine']),
             **{f'acc_{l}': accuracy(heads[l], y[l]) for l in ('coarse', 'group')},
             **{f'acc_{l}_from_fine': accuracy(parent[l], y[l]) for l in ('coarse', 'group')},
-            f'top{k}_fine': topk_accuracy(scores, y['fine'], k),
+            f'top{k}_fine': (D == 0).any(-1).float().mean().item(),    # LCA level 0: the label itself
             **{f'consistency_{l}': accuracy(heads[l], parent[l]) for l in ('coarse', 'group')},
             **{f'mistakes_lca{i}': lv[i].item() / n for i in (1, 2, 3)},
             'avg_severity': sev.mean().item(),
             'avg_mistake_severity': sev[wrong].mean().item() if wrong.any() else 0.,
-            f'top{k}_distance': topk_distance(scores, y['fine'], h, k),
-            f'top{k}_best_distance': topk_best_distance(scores, y['fine'], h, k),
-            f'top{k}_mistake_severity': topk_mistake_severity(scores, y['fine'], h, k),
+            f'top{k}_distance': _distance(D),
+            f'top{k}_best_distance': _best_distance(D),
+            f'top{k}_mistake_severity': _mistake_severity(D),
             'hF_heads': hierarchical_prf({**heads, 'fine': f}, y)['hF'],
             'hF_path': hierarchical_prf(parent, y)['hF']}
 
