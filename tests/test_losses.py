@@ -69,13 +69,45 @@ def test_hxe_by_hand():
     assert HXELoss(toy3, alpha=a, head_weights=(1, 0, 0))(Z, yy).item() == pytest.approx(expect, abs=1e-6)
     assert HXELoss(toy3, alpha=0, head_weights=(1, 0, 0))(Z, yy).item() == pytest.approx(-math.log(0.125), abs=1e-6)
 
+def test_hxe_authors_normalisation():
+    # the authors divide exp(-α·depth) by its sum over every node, root included: toy3 has 1 + 2 + 3 + 4 nodes
+    a = 0.3
+    Zt = 1 + 2 * math.exp(-a) + 3 * math.exp(-2 * a) + 4 * math.exp(-3 * a)
+    assert hxe_normalizer(toy3, a) == pytest.approx(Zt)
+    h = Hierarchy.cifar100()
+    assert hxe_normalizer(h, 0.1) == pytest.approx(1 + 9 * math.exp(-0.1) + 20 * math.exp(-0.2) + 100 * math.exp(-0.3))
+    assert round(hxe_normalizer(h, 0.1), 1) == 99.6 and hxe_normalizer(h, 0) == 130
+    ours = HXELoss(toy3, alpha=a, head_weights=(1, 0, 0))
+    theirs = HXELoss(toy3, alpha=a, head_weights=(1, 0, 0), normalize='authors')
+    assert theirs.weights() == pytest.approx(tuple(math.exp(-a * d) / Zt for d in (1, 2, 3)))
+    # loss and gradients: hiercifar's = Z(α) × the authors'
+    z1, z2 = P.log().clone().requires_grad_(), P.log().clone().requires_grad_()
+    lo, lt = ours({'fine': z1}, y([2], toy3)), theirs({'fine': z2}, y([2], toy3))
+    assert lo.item() == pytest.approx(Zt * lt.item(), rel=1e-6)
+    lo.backward(); lt.backward()
+    assert torch.allclose(z1.grad, Zt * z2.grad, atol=1e-6)
+    assert get_loss('hxe', toy3, normalize='authors').normalize == 'authors'
+    with pytest.raises(ValueError, match="normalize must be None or 'authors'"): HXELoss(toy3, normalize=True)
+
 def test_soft_labels_by_hand():
+    # the authors' make_all_soft_labels: q ∝ exp(-β·d/d_max); toy3's LCA levels from f0 are 0, 1, 2, 3 and d_max = 3
     l = SoftLabelLoss(toy3, beta=2., head_weights=(1, 0, 0))
-    q = torch.exp(-2 * torch.tensor([0., 1, 2, 3])); q /= q.sum()
+    q = torch.exp(-2 * torch.tensor([0., 1, 2, 3]) / 3); q /= q.sum()
     assert torch.allclose(l.targets(torch.tensor([0]))[0], q)
     assert l(Z, y([0], toy3)).item() == pytest.approx(-(q * P[0].log()).sum().item(), abs=1e-6)
     big = SoftLabelLoss(toy3, beta=50., head_weights=(1, 0, 0))(Z, y([0], toy3)).item()
     assert big == pytest.approx(math.log(2), abs=1e-6)     # β → ∞ is cross-entropy
+    # d_max is the tree's own: toy (LCA levels 0, 1, 3 only) also has d_max = 3; one group only gives d_max = 2
+    assert SoftLabelLoss(toy).dmax == 3 and SoftLabelLoss(toy3.with_groups({'g': ['c0', 'c1', 'c2']})).dmax == 2
+
+def test_soft_labels_on_cifar100_match_the_paper():
+    # the mass on the true class `apple` (4 siblings, 10 more in its group, 85 elsewhere), as the authors' code gives it
+    h = Hierarchy.cifar100()
+    a = h.fine_names.index('apple')
+    got = [SoftLabelLoss(h, beta=b).targets(torch.tensor([a]))[0, a].item() for b in (1, 4, 10, 30)]
+    by_formula = [1 / (1 + 4 * math.exp(-b / 3) + 10 * math.exp(-2 * b / 3) + 85 * math.exp(-b)) for b in (1, 4, 10, 30)]
+    assert got == pytest.approx(by_formula, rel=1e-5)
+    assert got == pytest.approx([0.02483, 0.23223, 0.86260, 0.99982], abs=1e-5)
 
 def test_consistency_by_hand():
     out = {'fine': P.log(), 'coarse': torch.zeros(1, 2), 'group': torch.tensor([[math.log(3), 0.]])}
