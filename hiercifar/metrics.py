@@ -134,9 +134,10 @@ def evaluate(p:Preds, S=None,        # severity: None (1/2/3), three level weigh
              rule:str='argmax'        # fine decision and ranking: 'argmax' (by logit) or 'crm' (by risk)
             ) -> dict:
     "Every metric of `p`, as a flat dict of floats."
+    if rule not in ('argmax', 'crm'): raise ValueError(f"rule must be 'argmax' or 'crm', got {rule!r}")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1: raise ValueError(f"k (for the top-k metrics) must be a whole number ≥ 1, got {k!r}")
     h, y, S = p.hier, p.y, severity_matrix(p.hier, S)
     k = min(k, h.n_fine)
-    if rule not in ('argmax', 'crm'): raise ValueError(f"rule must be 'argmax' or 'crm', got {rule!r}")
     scores = p.out['fine'] if rule == 'argmax' else -conditional_risk(p.out['fine'], S)   # what the rule ranks by
     f = scores.argmax(-1)
     heads, parent = level_preds(p), dict(fine=f, coarse=h.fine2coarse[f], group=h.fine2group[f])

@@ -20,6 +20,8 @@ def test_evaluate_by_hand():
     assert m['top4_fine'] == 1.0
     # top-2 distance of sample 4 (label f3): its top two are f3 (LCA 0) and one of f0..f2 (LCA 3)
     assert topk_distance(OUT['fine'][3:], Y['fine'][3:], toy, k=2) == pytest.approx((0 + 3) / 2)
+    for k in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match=r'k \(for the top-k metrics\) must be a whole number ≥ 1'): evaluate(Preds(OUT, Y, toy), k=k)
 
 def test_hierarchical_f_two_readings():
     m = evaluate(Preds(OUT, Y, toy))
