@@ -7,7 +7,7 @@ Prints parameter counts and seconds per batch, measured on this machine (noisy: 
 import argparse, time
 import torch
 from hiercifar.hierarchy import Hierarchy
-from hiercifar.models import get_model, to_channels_last, autocast_dtype, param_summary
+from hiercifar.models import get_model, to_channels_last, cpu_bf16_supported, choose_precision, param_summary
 from hiercifar.losses import MultiHeadCE
 
 p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -16,7 +16,8 @@ p.add_argument('--reps', type=int, default=3)
 p.add_argument('--models', default='cnn,resnet18')
 args = p.parse_args()
 h = Hierarchy.cifar100()
-amp = autocast_dtype('cpu')
+amp = torch.bfloat16 if cpu_bf16_supported() else None   # bf16 wherever oneDNN runs it, to compare
+print(f"choose_precision('cpu') picks {choose_precision('cpu')} on this machine")
 loss_fn = MultiHeadCE(h)
 
 def bench(name, channels_last, use_amp):

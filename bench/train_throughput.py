@@ -1,15 +1,17 @@
 """Training throughput: hiercifar's pipeline against a seed-style one, side by side in one run.
 
-(a) hiercifar: the whole data set in memory as uint8 on the device, crop + flip + normalise on whole batches,
-    channels_last, autocast (bf16 where the CPU/GPU has it) -- the `Learner` defaults.
-(b) seed-style: torchvision's CIFAR100 dataset read from the same files, per-image PIL transforms
+(a) seed-style: torchvision's CIFAR100 dataset read from the same files, per-image PIL transforms
     (RandomCrop(32, padding=4), RandomHorizontalFlip, ToTensor, Normalize) in DataLoader workers, fp32, NCHW.
+(b) hiercifar, before issue 19: the whole data set in memory as uint8 on the device, crop + flip + normalise on
+    whole batches, channels_last, and bf16 autocast wherever oneDNN/CUDA *said* it supports bf16.
+(c) hiercifar now: the same, in the precision `choose_precision(device)` picks ('auto': measured on this machine).
 
-Same model (the seeds' three-headed CNN), same loss, same batch size, same optimiser. The two are measured in
-alternating blocks so that a noisy machine slows both alike; the medians are reported. Then the achieved
-GFLOP/s of each training step against the measured matmul peak of this machine. Not a test: run it by hand.
+Same model (the course reports' three-headed CNN), same loss, same batch size, same optimiser. The pipelines are
+measured in alternating blocks so that a noisy (shared) machine slows them alike; the medians are reported. Then
+the achieved GFLOP/s of each training step against the better of the fp32 and bf16 matmul peaks measured in the
+same run. Not a test: run it by hand.
 
-    python bench/train_throughput.py [--steps 15] [--rounds 3] [--bs 256] [--workers 2]
+    python bench/train_throughput.py [--steps 8] [--rounds 3] [--bs 256] [--workers 2] [--per-class 100]
 """
 import argparse, statistics, tempfile, time
 from pathlib import Path
@@ -17,66 +19,68 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 from hiercifar.hierarchy import Hierarchy
 from hiercifar.data import write_synthetic_cifar100, load_cifar100, Loader, CIFAR100_MEAN, CIFAR100_STD, default_device
-from hiercifar.models import multihead_cnn, autocast_dtype, to_channels_last
+from hiercifar.models import multihead_cnn, to_channels_last, choose_precision, precision_dtype, cpu_bf16_supported
 from hiercifar.losses import MultiHeadCE
 
 p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-p.add_argument('--steps', type=int, default=15, help='timed training steps per block')
+p.add_argument('--steps', type=int, default=8, help='timed training steps per block')
 p.add_argument('--rounds', type=int, default=3, help='alternating blocks per pipeline')
 p.add_argument('--bs', type=int, default=256)
+p.add_argument('--per-class', type=int, default=100, help='generated training images per class (full size: 500)')
 p.add_argument('--workers', type=int, default=2, help='DataLoader workers of the seed-style pipeline')
 args = p.parse_args()
 
 dev = default_device()
 h = Hierarchy.cifar100()
 root = Path(tempfile.mkdtemp())
-t0 = time.perf_counter(); write_synthetic_cifar100(root, 500, 100, seed=0)
-print(f"wrote full-size generated CIFAR-100 (60,000 images) in {time.perf_counter() - t0:.1f}s")
+t0 = time.perf_counter(); write_synthetic_cifar100(root, args.per_class, 10, seed=0)
+print(f"wrote generated CIFAR-100 files ({100 * args.per_class:,} training images) in {time.perf_counter() - t0:.1f}s")
 t0 = time.perf_counter(); data = load_cifar100(root)
 print(f"loaded it into memory in {time.perf_counter() - t0:.2f}s; device {dev}, {torch.get_num_threads()} threads")
 loss_fn = MultiHeadCE(h)
 
-def make_model(fast):
+def sync():
+    if dev.type == 'cuda': torch.cuda.synchronize()
+
+# the precisions: what the package did before (trusting "bf16 supported"), and what it chooses now
+if dev.type == 'cuda': old = 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
+else: old = 'bf16' if cpu_bf16_supported() else 'fp32'
+t0 = time.perf_counter(); new = choose_precision(dev)
+print(f"precision before: {old} (the device says it supports it); now: {new} (choose_precision, decided in {time.perf_counter() - t0:.2f}s)")
+
+def make_step(fast, precision):
     torch.manual_seed(0)
-    m = multihead_cnn(h).to(dev).train()
-    return to_channels_last(m) if fast else m
-
-amp = autocast_dtype(dev)
-
-def step_fn(model, opt, fast):
+    model = multihead_cnn(h).to(dev).train()
+    if fast: to_channels_last(model)
+    opt = torch.optim.AdamW(model.parameters(), 1e-3)
+    dtype = precision_dtype(precision)
+    scaler = torch.amp.GradScaler(dev.type, enabled=dtype == torch.float16)
     def step(xb, yb):
-        with torch.autocast(dev.type, dtype=amp or torch.float32, enabled=fast and amp is not None):
+        with torch.autocast(dev.type, dtype=dtype or torch.float32, enabled=dtype is not None):
             loss = loss_fn(model(xb), yb)
-        loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
-    return step
+        scaler.scale(loss).backward(); scaler.step(opt); scaler.update(); opt.zero_grad(set_to_none=True)
+    return model, step
 
-# (a) hiercifar
-fast_model = make_model(True)
-fast_step = step_fn(fast_model, torch.optim.AdamW(fast_model.parameters(), 1e-3), True)
-fast_loader = Loader(data.train, args.bs, shuffle=True, augment=True, device=dev, channels_last=True)
-def fast_batches():
-    while True: yield from fast_loader
-fast_it = fast_batches()
+def fast_batches(seed):
+    loader = Loader(data.train, args.bs, shuffle=True, augment=True, device=dev, channels_last=True, seed=seed)
+    while True: yield from loader
 
-# (b) seed-style
 from torchvision import transforms as T
 from torchvision.datasets import CIFAR100
 class Unchecked(CIFAR100):
     def _check_integrity(self): return True   # generated files: torchvision's md5s are the real archive's
 tf = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize(CIFAR100_MEAN, CIFAR100_STD)])
-ds = Unchecked(str(root), train=True, transform=tf)
-dl = torch.utils.data.DataLoader(ds, batch_size=args.bs, shuffle=True, num_workers=args.workers, drop_last=True,
-                                 persistent_workers=args.workers > 0, pin_memory=dev.type == 'cuda')
+dl = torch.utils.data.DataLoader(Unchecked(str(root), train=True, transform=tf), batch_size=args.bs, shuffle=True,
+                                 num_workers=args.workers, drop_last=True, persistent_workers=args.workers > 0,
+                                 pin_memory=dev.type == 'cuda')
 def seed_batches():
     while True:
-        for x, y in dl:
-            yield x.to(dev), h.labels(y.to(dev))
-seed_it = seed_batches()
-seed_model = make_model(False)
-seed_step = step_fn(seed_model, torch.optim.AdamW(seed_model.parameters(), 1e-3), False)
+        for x, y in dl: yield x.to(dev), h.labels(y.to(dev))
 
-def sync():
-    if dev.type == 'cuda': torch.cuda.synchronize()
+pipes = {'seed-style (fp32, NCHW, PIL)': (seed_batches(), make_step(False, 'fp32')[1]),
+         f'hiercifar before ({old}, channels_last)': (fast_batches(0), make_step(True, old)[1])}
+if new != old: pipes[f'hiercifar now ({new}, channels_last)'] = (fast_batches(0), make_step(True, new)[1])
+else: print(f"(the automatic choice is the old one on this machine: 'before' and 'now' are the same pipeline)")
 
 def block(it, step, n):
     "Images per second over `n` steps (data loading included)."
@@ -84,34 +88,35 @@ def block(it, step, n):
     for _ in range(n): step(*next(it))
     sync(); return n * args.bs / (time.perf_counter() - t)
 
-for it, step in ((fast_it, fast_step), (seed_it, seed_step)): block(it, step, 3)   # warm-up (workers, kernels)
-rates = {'hiercifar': [], 'seed-style': []}
+for it, step in pipes.values(): block(it, step, 2)   # warm-up (workers, kernels)
+rates = {k: [] for k in pipes}
 for r in range(args.rounds):
-    rates['hiercifar'].append(block(fast_it, fast_step, args.steps))
-    rates['seed-style'].append(block(seed_it, seed_step, args.steps))
-    print(f"round {r + 1}: hiercifar {rates['hiercifar'][-1]:7.1f} img/s   seed-style {rates['seed-style'][-1]:7.1f} img/s", flush=True)
+    for k, (it, step) in pipes.items(): rates[k].append(block(it, step, args.steps))
+    print(f"round {r + 1}: " + '   '.join(f"{k.split(' (')[0]} {v[-1]:6.1f}" for k, v in rates.items()) + " img/s", flush=True)
 
 # FLOPs of one training step (forward + backward), counted by PyTorch
-xb, yb = next(fast_it)
-with FlopCounterMode(display=False) as fc:
-    loss_fn(fast_model(xb), yb).backward()
-fast_model.zero_grad(set_to_none=True)
+m, _ = make_step(True, 'fp32')
+xb, yb = next(fast_batches(1))
+with FlopCounterMode(display=False) as fc: loss_fn(m(xb), yb).backward()
 flops_per_img = fc.get_total_flops() / args.bs
 
-def matmul_peak(dtype, n=2048, reps=10):
+def matmul_peak(dtype, n=2048, reps=6):
     a, b = torch.randn(n, n, device=dev, dtype=dtype), torch.randn(n, n, device=dev, dtype=dtype)
     for _ in range(2): a @ b
-    sync(); t = time.perf_counter()
-    for _ in range(reps): a @ b
-    sync(); return 2 * n ** 3 * reps / (time.perf_counter() - t) / 1e9
+    best = float('inf')
+    for _ in range(reps):
+        sync(); t = time.perf_counter(); a @ b; sync(); best = min(best, time.perf_counter() - t)
+    return 2 * n ** 3 / best / 1e9
 
-peak32 = matmul_peak(torch.float32)
-peak_amp = matmul_peak(amp) if amp else peak32
+peaks = {'fp32': matmul_peak(torch.float32), 'bf16': matmul_peak(torch.bfloat16)}
+if dev.type == 'cuda': peaks['fp16'] = matmul_peak(torch.float16)
+best_name = max(peaks, key=peaks.get); peak = peaks[best_name]
 med = {k: statistics.median(v) for k, v in rates.items()}
+base = med['seed-style (fp32, NCHW, PIL)']
 print(f"\ntraining step: {flops_per_img / 1e6:.0f} MFLOP per image (forward + backward)")
-print(f"matmul peak measured here: fp32 {peak32:.0f} GFLOP/s" + (f", {str(amp).split('.')[-1]} {peak_amp:.0f} GFLOP/s" if amp else ''))
-print(f"hiercifar  ({str(amp).split('.')[-1] if amp else 'fp32'}, channels_last): {med['hiercifar']:7.1f} img/s = "
-      f"{med['hiercifar'] * flops_per_img / 1e9:6.1f} GFLOP/s ({100 * med['hiercifar'] * flops_per_img / 1e9 / peak_amp:.0f}% of peak)")
-print(f"seed-style (fp32, NCHW, PIL):        {med['seed-style']:7.1f} img/s = "
-      f"{med['seed-style'] * flops_per_img / 1e9:6.1f} GFLOP/s ({100 * med['seed-style'] * flops_per_img / 1e9 / peak32:.0f}% of peak)")
-print(f"speed-up (hiercifar / seed-style, median of {args.rounds} alternating rounds): {med['hiercifar'] / med['seed-style']:.2f}x")
+print("matmul peak measured here (best of a few 2048² products): " + ', '.join(f"{k} {v:.0f}" for k, v in peaks.items()) +
+      f" GFLOP/s -> reference peak {peak:.0f} ({best_name})")
+for k, v in med.items():
+    print(f"{k:40s} {v:7.1f} img/s = {v * flops_per_img / 1e9:6.1f} GFLOP/s = {100 * v * flops_per_img / 1e9 / peak:3.0f}% of peak;"
+          f" {v / base:.2f}x seed-style")
+print(f"(medians of {args.rounds} alternating rounds of {args.steps} steps of {args.bs} images)")

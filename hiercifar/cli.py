@@ -156,7 +156,8 @@ def train_cli(data:str='data',          # the CIFAR-100 folder (downloaded there
               restart:bool=False,       # replace the run that OUT holds, whatever its settings
               extend:bool=False,        # let the finished run in OUT train on to EPOCHS (schedules exp and plateau)
               device:str=None,          # cpu or cuda; default: cuda when available
-              no_amp:bool=False,        # train in fp32 (no autocast)
+              precision:str='auto',     # auto (the fastest measured on this device), fp32, bf16 or fp16 (CUDA)
+              no_amp:bool=False,        # train in fp32 (same as --precision fp32)
               compile_:bool=False       # torch.compile the model
              ):
     "Train the three-headed CNN (or ResNet-18) on CIFAR-100 or generated data, and write the results."
@@ -164,7 +165,7 @@ def train_cli(data:str='data',          # the CIFAR-100 folder (downloaded there
     sev, mul, hw = _floats(severity, 3, '--severity'), _floats(multipliers, 3, '--multipliers'), _floats(head_weights, 3, '--head_weights')
     cfg = _config(model=model, loss=loss, split=split, epochs=epochs, bs=bs, lr=lr, sched=sched, seed=seed,
                   severity=sev or (1., 2., 3.), imbalance=imbalance, balanced=balanced, patience=patience,
-                  amp=not no_amp, device=device, compile=compile_,
+                  precision=precision, amp=not no_amp, device=device, compile=compile_,
                   loss_kwargs=_loss_kwargs(loss, sev, mul, hw, lam, form, alpha, beta, gamma))
     d = _load(data, download, n_train, n_test, root, seed, offline)
     out = Path(out) if out else run_folder(cfg, d)
@@ -172,7 +173,7 @@ def train_cli(data:str='data',          # the CIFAR-100 folder (downloaded there
     try: _, m = train(cfg, d, out, restart=restart, extend=extend)
     except NonFiniteLossError as e:
         _fail(f"{e.facts} Rerun the same command with --lr {_lower_lr(cfg.lr):g} --restart (--restart starts afresh: "
-              f"the checkpoint holds the diverged run's optimizer and schedule){'' if no_amp else '; if it happens again, add --no_amp'}.")
+              f"the checkpoint holds the diverged run's optimizer and schedule){'' if no_amp or precision == 'fp32' else '; if it happens again, add --precision fp32'}.")
     except (ValueError, FileNotFoundError) as e: _fail(e)   # settings, results folder, checkpoint: each says what to do
     a, c = m['argmax'], m['crm']
     print(f"\nvalidation ({m['n_valid']} images{', generated data' if m['synthetic'] else ''}): "

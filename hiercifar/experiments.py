@@ -14,8 +14,8 @@ from pathlib import Path
 import torch
 from filelock import FileLock, Timeout
 from .hierarchy import Hierarchy, LEVELS, check_weights
-from .data import Cifar100, split_cifar100, long_tailed, atomic_write
-from .models import get_model, param_summary
+from .data import Cifar100, split_cifar100, long_tailed, atomic_write, default_device
+from .models import get_model, param_summary, choose_precision
 from .losses import get_loss
 from .learner import Learner, DataLoaders, SchedCB, EarlyStoppingCB, CheckpointCB, ProgressCB, set_seed, load_checkpoint
 from .metrics import Preds, evaluate
@@ -83,7 +83,8 @@ class Config:
     balanced: bool = False        # class-balanced sampling
     severity: tuple = (1., 2., 3.) # severity weights used for evaluation (and CRM)
     seed: int = 0
-    amp: bool = True              # bf16/fp16 autocast where supported
+    precision: str = 'auto'       # 'auto' (the fastest measured on the device: `choose_precision`), 'fp32', 'bf16' or 'fp16'
+    amp: bool = True              # False: fp32 whatever `precision` says (older spelling of precision='fp32')
     channels_last: bool = True
     compile: bool = False
     device: str|None = None       # None: CUDA if available
@@ -108,6 +109,9 @@ class Config:
         try: self.severity = check_weights(self.severity, 3, 'severity weights (same superclass, same group, other group)')
         except ValueError as e: raise ConfigError(str(e)) from None
         self.device = check_device(self.device)
+        if self.precision != 'auto':   # a forced precision must suit the device ('auto' is decided, and measured, at training time)
+            try: choose_precision(self.device or default_device(), self.precision)
+            except ValueError as e: raise ConfigError(str(e)) from None
         for k in ('loss_kwargs', 'model_kwargs'):
             if not isinstance(getattr(self, k), dict): raise ConfigError(f"{k} must be a dict, got {getattr(self, k)!r}")
         h = Hierarchy.cifar100()
@@ -227,7 +231,7 @@ def _train(cfg, data, tr, va, out, progress, cbs, verbose, status='new'):
         free = shutil.disk_usage(out).free
         if free < 2 * need: raise RunFolderError(f"{out} has {free / 1e6:.0f} MB free; this run writes about {need / 1e6:.0f} MB at a time: free some space or choose another folder")
         cbs.append(CheckpointCB(out/'checkpoint.pt', verbose=verbose))
-    learn = Learner(model, dls, loss, h, lr=cfg.lr, cbs=cbs, wd=cfg.wd, amp=cfg.amp, channels_last=cfg.channels_last,
+    learn = Learner(model, dls, loss, h, lr=cfg.lr, cbs=cbs, wd=cfg.wd, precision=cfg.precision, amp=cfg.amp, channels_last=cfg.channels_last,
                     compile=cfg.compile, seed=cfg.seed)
     if status == 'finished':   # nothing to train: keep the results it has (re-scoring would lose early stopping's best weights)
         load_checkpoint(learn, out/'checkpoint.pt')

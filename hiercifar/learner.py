@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 from .hierarchy import Hierarchy, LEVELS
 from .data import Loader, Part, atomic_write
-from .models import autocast_dtype, to_channels_last
+from .models import choose_precision, precision_dtype, to_channels_last
 
 # %% ../nbs/04_learner.ipynb #c006
 class CancelFitException(Exception): "Raise in a callback to stop training (callbacks' `cleanup_fit` still runs)."
@@ -80,17 +80,19 @@ class Learner:
                  cbs=(),                     # callbacks
                  opt_func=torch.optim.AdamW, # optimizer class
                  wd:float=5e-4,              # weight decay
-                 amp:bool=True,              # autocast in bf16/fp16 where the device supports it
+                 precision:str='auto',       # 'auto' (the fastest on this device: `choose_precision`), 'fp32', 'bf16' or 'fp16'
+                 amp:bool=True,              # False: train in fp32 whatever `precision` says (older spelling)
                  channels_last:bool=True,    # NHWC weights (use with `Loader(channels_last=True)`)
                  compile:bool=False,         # torch.compile the model
                  seed:int=0,                 # seeds dropout at the start of `fit`
                  sync_every:int|None=None):  # batches between reading the loss back (default: 1 on CPU, 25 on GPU)
         self.dls, self.loss_func, self.hier, self.lr, self.opt_func, self.wd, self.seed = dls, loss_func, hier, lr, opt_func, wd, seed
         self.device = dls.train.device
+        self.precision = choose_precision(self.device, precision if amp else 'fp32')   # checked before any work
         self.model = model.to(self.device)
         if channels_last: to_channels_last(self.model)
         self.fwd = torch.compile(self.model) if compile else self.model   # `self.model` keeps the plain weights' names
-        self.amp_dtype = autocast_dtype(self.device) if amp else None
+        self.amp_dtype = precision_dtype(self.precision)   # None: fp32, no autocast
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp_dtype == torch.float16)
         self.sync_every = sync_every or (1 if self.device.type == 'cpu' else 25)
         self.cbs = [MetricsCB()] + list(cbs)
@@ -161,7 +163,7 @@ class Learner:
         elif self.cb(CheckpointCB): keep = "No checkpoint had been written yet (the first is written after epoch 0)."
         else: keep = "No checkpoint is kept (add a CheckpointCB to keep one)."
         raise NonFiniteLossError(f"the loss became {torch.stack(self.losses)[bad].item()} at {where}; training stopped. {keep}",
-                                 f"Try a lower learning rate (lr={self.lr / 10:g}) in a new Learner, or train without autocast (amp=False).")
+                                 f"Try a lower learning rate (lr={self.lr / 10:g}) in a new Learner, or train in fp32 (precision='fp32').")
 
     @torch.no_grad()
     def get_preds(self, dl:Loader|None=None) -> tuple:

@@ -169,6 +169,8 @@ CASES = [  # (command, arguments that replace or extend the valid ones above, wh
     ('train', ['--loss', 'focal', '--gamma', '-1'], 'γ'),
     ('train', ['--beta', '4'], '--beta applies to --loss soft'),
     ('train', ['--device', 'tpu'], "unknown device 'tpu'"),
+    ('train', ['--precision', 'fp8'], "precision must be one of 'auto', 'fp32', 'bf16', 'fp16', got 'fp8'"),
+    ('train', ['--precision', 'fp16'], "precision='fp16' is for CUDA GPUs"),
     ('train', ['--device', 'cuda:7'] if torch.cuda.is_available() else ['--device', 'cuda'], 'cuda'),
     ('train', ['--data', 'synthetic', '--n_train', '0', '--root', '{t}/gen'], 'n_train (generated images per class) must be a whole number from 1 to 10000, got 0'),
     ('train', ['--data', 'synthetic', '--n_test', '-3', '--root', '{t}/gen'], 'n_test (generated images per class)'),
