@@ -221,7 +221,9 @@ def level_order(h:Hierarchy, level:str) -> torch.Tensor:
     return torch.arange(len(h.group_names))
 
 def show_matrix(m, h:Hierarchy, level:str='fine', ax=None, title:str|None=None, cmap:str='viridis',
-                ticks:bool|None=None, cbar:bool=True, **kwargs):
+                ticks:bool|None=None, cbar:bool=True,
+                boundary=None, # colour of the boundary lines; None: white on a dark colour map, dark grey on a light one
+                **kwargs):
     "Plot a `level` × `level` matrix sorted by the hierarchy, with superclass and group boundaries."
     import matplotlib.pyplot as plt, seaborn as sns
     m = torch.as_tensor(m).float().cpu()
@@ -233,7 +235,10 @@ def show_matrix(m, h:Hierarchy, level:str='fine', ax=None, title:str|None=None, 
     sns.heatmap(m.numpy(), ax=ax, cmap=cmap, square=True, cbar=cbar, xticklabels=names if ticks else False,
                 yticklabels=names if ticks else False, **kwargs)
     thin, thick = boundaries(h, level)
-    for b in thin: ax.axhline(b, color='w', lw=0.4); ax.axvline(b, color='w', lw=0.4)
-    for b in thick: ax.axhline(b, color='w', lw=1.5); ax.axvline(b, color='w', lw=1.5)
+    if boundary is None:   # contrast with the colour of the empty cells (the low end of the map), where the lines mostly run
+        r, g, b_, _ = plt.get_cmap(cmap)(0.)
+        boundary = '#333333' if 0.299 * r + 0.587 * g + 0.114 * b_ > 0.5 else 'w'
+    for b in thin: ax.axhline(b, color=boundary, lw=0.4, alpha=0.6); ax.axvline(b, color=boundary, lw=0.4, alpha=0.6)
+    for b in thick: ax.axhline(b, color=boundary, lw=1.5); ax.axvline(b, color=boundary, lw=1.5)
     if title: ax.set_title(title)
     return ax
