@@ -143,7 +143,7 @@ class SeverityDesigner(_Panel):
 
     def heatmap_png(self) -> bytes:
         fig = new_fig((5.2, 4.8))
-        show_matrix(self.value.matrix, self.hier, 'fine', ax=fig.add_subplot(), cmap='magma', vmin=0)
+        show_matrix(self.value.matrix, self.hier, 'fine', ax=fig.add_subplot(), cmap='magma', vmin=0, boundary='0.3')   # dark lines: most cells are bright
         fig.suptitle('severity S[true, predicted]\nsorted by group and superclass', fontsize=10)   # above the axes and the colour bar
         return fig_png(fig)
 
