@@ -318,7 +318,7 @@ def cifar100_or_synthetic(root='data',             # where CIFAR-100 is, or is d
     if (cifar_dir(root)/'test').exists() or download:
         try:
             data = load_cifar100(root, download=download and not (cifar_dir(root)/'test').exists())
-            print(f"Using {'a generated stand-in found' if data.synthetic else 'the real CIFAR-100'} in {data.path}")
+            print(f"Using {'a generated stand-in found' if data.synthetic else 'the real CIFAR-100'} in {data.root}")
             return data
         except (OSError, RuntimeError) as e:   # no network (URLError is an OSError), a timeout, a bad checksum
             why = f"CIFAR-100 could not be downloaded ({type(e).__name__}: {str(e)[:120]})"
