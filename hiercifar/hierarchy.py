@@ -222,7 +222,9 @@ def level_order(h:Hierarchy, level:str) -> torch.Tensor:
     return torch.arange(len(h.group_names))
 
 def show_matrix(m, h:Hierarchy, level:str='fine', ax=None, title:str|None=None, cmap:str='viridis',
-                ticks:bool|None=None, cbar:bool=True, **kwargs):
+                ticks:bool|None=None, cbar:bool=True,
+                boundary=None, # colour of the boundary lines; None: dark grey on light cells, white on dark ones
+                **kwargs):
     "Plot a `level` × `level` matrix sorted by the hierarchy, with superclass and group boundaries."
     import matplotlib.pyplot as plt, seaborn as sns
     m = torch.as_tensor(m).float().cpu()
@@ -234,7 +236,11 @@ def show_matrix(m, h:Hierarchy, level:str='fine', ax=None, title:str|None=None, 
     sns.heatmap(m.numpy(), ax=ax, cmap=cmap, square=True, cbar=cbar, xticklabels=names if ticks else False,
                 yticklabels=names if ticks else False, **kwargs)
     thin, thick = boundaries(h, level)
-    for b in thin: ax.axhline(b, color='w', lw=0.4); ax.axvline(b, color='w', lw=0.4)
-    for b in thick: ax.axhline(b, color='w', lw=1.5); ax.axvline(b, color='w', lw=1.5)
+    if boundary is None:   # contrast with the colour of the typical (median) cell, which most of the lines cross
+        qm = ax.collections[0]
+        r, g, b_, _ = qm.cmap(qm.norm(float(m.median())))
+        boundary = '#333333' if 0.299 * r + 0.587 * g + 0.114 * b_ > 0.5 else 'w'
+    for b in thin: ax.axhline(b, color=boundary, lw=0.4, alpha=0.6); ax.axvline(b, color=boundary, lw=0.4, alpha=0.6)
+    for b in thick: ax.axhline(b, color=boundary, lw=1.5); ax.axvline(b, color=boundary, lw=1.5)
     if title: ax.set_title(title)
     return ax

@@ -188,7 +188,7 @@ class Learner:
 
 # %% ../nbs/04_learner.ipynb #c017
 class MetricsCB(Callback):
-    "Loss, accuracy of each head, and mean mistake severity of the fine head, per epoch, into `learn.history`."
+    "Loss, accuracy of each head, and the fine answers' mean severity over all samples (a right answer counts 0), per epoch, into `learn.history`."
     order = -10
     def before_fit(self, learn): self.t0, self.S = time.perf_counter(), learn.hier.severity().to(learn.device)
     def before_epoch(self, learn):

@@ -56,7 +56,7 @@ class MultiHeadCE(HierLoss):
 
 # %% ../nbs/03_losses.ipynb #c015
 class MistakeCE(HierLoss):
-    "Fine cross-entropy multiplied per sample by the LCA level of the current prediction (the seeds' HCE)."
+    "Fine cross-entropy multiplied per sample by the LCA level of the current prediction (the course reports' HCE)."
     def __init__(self, hier:Hierarchy, multipliers=(1., 2., 4.), # same superclass / same group / other group
                  head_weights=(1., 1., 1.)):
         super().__init__(hier, head_weights)
@@ -89,7 +89,7 @@ class SeverityLoss(HierLoss):
     lam = Scalar('λ (weight of the expected severity)')
     def __init__(self, hier:Hierarchy, weights=(1., 2., 3.), # severity of a mistake at LCA level 1, 2, 3
                  lam:float=1.,              # weight of the expected severity (form='expected')
-                 form:str='expected',       # 'expected' (differentiable) or 'predicted' (the seeds')
+                 form:str='expected',       # 'expected' (differentiable) or 'predicted' (the course reports')
                  matrix=None,               # a full (n_fine, n_fine) severity matrix instead of `weights`
                  head_weights=(1., 1., 1.)):
         super().__init__(hier, head_weights)
@@ -205,9 +205,9 @@ class FocalLoss(HierLoss):
 
 # %% ../nbs/03_losses.ipynb #c042
 LOSSES = {
-    'multihead': MultiHeadCE,     # seeds: weighted sum of the heads' cross-entropies
-    'hce': MistakeCE,             # seeds: fine CE × (1, 2, 4) by the LCA of the prediction
-    'severity': SeverityLoss,     # CE + λ · expected severity (or the seeds' predicted-severity form)
+    'multihead': MultiHeadCE,     # course reports: weighted sum of the heads' cross-entropies
+    'hce': MistakeCE,             # course reports: fine CE × (1, 2, 4) by the LCA of the prediction
+    'severity': SeverityLoss,     # CE + λ · expected severity (or the course reports' predicted-severity form)
     'hxe': HXELoss,               # Bertinetto et al.: hierarchical cross-entropy
     'soft': SoftLabelLoss,        # Bertinetto et al.: soft labels
     'consistency': ConsistencyLoss, # multi-head CE + head agreement

@@ -202,13 +202,16 @@ def plot_severity(p:Preds, S=None, ax=None):
     "Share of samples by LCA level of the fine decision, for argmax and CRM."
     import matplotlib.pyplot as plt, numpy as np
     S = severity_matrix(p.hier, S)
-    if ax is None: _, ax = plt.subplots(figsize=(6, 3.5))
+    if ax is None: _, ax = plt.subplots(figsize=(6.5, 4))
     labels = ['right', 'same superclass', 'same group', 'other group']
     for i, (rule, f) in enumerate((('argmax', p.out['fine'].argmax(-1)), ('crm', crm_predict(p.out['fine'], S)))):
         frac = (mistake_levels(f, p.y['fine'], p.hier).float() / len(p)).numpy()
         bars = ax.bar(np.arange(4) + (i - 0.5) * 0.38, frac, 0.38, label=f"{rule} (mean severity {S[p.y['fine'], f].mean():.3f})")
         ax.bar_label(bars, fmt='%.2f', fontsize=7)
-    ax.set_xticks(range(4), labels); ax.set_ylabel('share of samples'); ax.legend(); ax.set_title('How bad are the mistakes?')
+    ax.set_xticks(range(4), labels); ax.set_ylabel('share of samples'); ax.set_title('How bad are the mistakes?')
+    ax.margins(y=0.12)                                   # room for the bar labels
+    ax.legend(loc='upper center', bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8, frameon=False)   # below the bars, never over them
+    ax.figure.tight_layout()
     return ax
 
 def worst_mistakes(p:Preds, n:int=16) -> torch.Tensor:
@@ -220,9 +223,10 @@ def worst_mistakes(p:Preds, n:int=16) -> torch.Tensor:
     return score.argsort(descending=True)[:min(n, int((lvl > 0).sum()))]
 
 def show_mistakes(p:Preds, part, n:int=16, **kwargs):
-    "A grid of the worst mistakes: true labels above, predictions below in red (`part`: the images of `p`)."
+    "The worst mistakes: true labels above; below, the fine answer with *its own* superclass and group, each red where wrong."
     from hiercifar.data import show_images
     idx = worst_mistakes(p, n)
-    preds = {l: v[idx] for l, v in level_preds(p).items()}
-    sub = part[idx]
-    return show_images(sub, n=len(idx), preds=preds, title='Worst mistakes: truth above, prediction below', **kwargs)
+    f = p.out['fine'].argmax(-1)[idx]
+    preds = dict(fine=f, coarse=p.hier.fine2coarse[f], group=p.hier.fine2group[f])   # the answer's place in the tree
+    return show_images(part[idx], n=len(idx), preds=preds, **{'title': "Worst mistakes: truth above; the fine answer, its superclass "
+                                                             "and its group below (red: wrong)", **kwargs})

@@ -19,3 +19,6 @@ def small(tmp_path_factory):
     root = tmp_path_factory.mktemp('cifar')
     write_synthetic_cifar100(root, n_train=10, n_test=4, seed=0)
     return root
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'runall: executes whole notebooks as Run All does (about a minute each); deselect with -m "not runall"')

@@ -76,7 +76,7 @@ def test_whatif_recomputes():
     s0, html0 = wi.stats, wi.out.value
     assert s0['argmax']['acc_fine'] == (p.out['fine'].argmax(-1) == p.y['fine']).float().mean().item()
     assert torch.equal(crm_predict(p.out['fine'], h.severity(1, 2, 3)), (p.probs @ h.severity()).argmin(-1))
-    wi.w[2].value = 20.
+    wi.w[2].value = 10.
     assert wi.out.value != html0 and wi.stats['argmax']['acc_fine'] == s0['argmax']['acc_fine']
     # CRM with a huge cross-group cost makes fewer cross-group mistakes than argmax
     assert wi.stats['crm']['levels'][3] < wi.stats['argmax']['levels'][3]
@@ -94,7 +94,12 @@ def test_train_panel_runs_and_refuses_second_click(tiny_data):
     panel.epochs.value, panel.n.value = 1, 5
     lab.designer.w[2].value = 6.
     assert panel.start(block=True) and panel.error is None
-    assert len(panel.runs) == 1 and panel.runs[0]['weights'] == (1., 2., 6.)
+    assert len(panel.runs) == 1 and panel.runs[0]['weights'] == (1., 2., 6.) and panel.runs[0]['loss'] == 'severity'
+    assert panel.runs[0]['multipliers'] is None
+    # scored on the common reference (1, 2, 3) and on its own weights: the two differ once a weight differs
+    r = panel.runs[0]
+    assert r['own_avg_severity'] >= r['avg_severity'] and r['own_avg_severity'] > 0
+    assert panel.curve.layout.display is None and panel.plot.layout.display is None   # shown once they have a picture
     assert panel.epoch_bar.value == 1 and panel.curve.value[:4] == b'\x89PNG' and 'class_acc' in panel.table.value
     # a click while a run is going is refused
     panel.button.click()                                   # starts a background run...
@@ -103,6 +108,29 @@ def test_train_panel_runs_and_refuses_second_click(tiny_data):
     assert 'already in progress' in panel.msg.value
     panel.thread.join(60)
     assert not panel.busy and len(panel.runs) == 2 and panel.error is None
+
+def test_panels_agree_on_weights_and_hide_empty_images(tiny_data):
+    lab = severity_lab(tiny_data, fake_preds())
+    for a, b in zip(lab.designer.w, lab.whatif.w): assert (a.min, a.max, a.step) == (b.min, b.max, b.step)
+    lab.designer.w[2].value = 8.3
+    assert lab.whatif.w[2].value == 8.3                    # not rounded to another step
+    p = lab.panel
+    assert p.curve.layout.display == 'none' and p.plot.layout.display == 'none'   # no broken-image icon before a run
+    assert p.n.style.description_width == 'initial'        # the "images/class" label is not cut
+
+def test_train_panel_hce_uses_the_multipliers(tiny_data, monkeypatch):
+    import hiercifar.widgets as wmod
+    seen = []
+    class Spy(wmod.MistakeCE):
+        def __init__(self, *a, **k): super().__init__(*a, **k); seen.append(self.multipliers)
+    monkeypatch.setattr(wmod, 'MistakeCE', Spy)
+    lab = severity_lab(tiny_data, model_kwargs=dict(widths=(8, 16, 16), fc=32), device='cpu')
+    lab.designer.m[2].value = 7.
+    lab.panel.loss.value, lab.panel.epochs.value, lab.panel.n.value = 'hce', 1, 5
+    assert lab.panel.start(block=True) and lab.panel.error is None
+    assert seen == [(1., 2., 7.)]
+    r = lab.panel.runs[0]
+    assert r['loss'] == 'hce' and r['multipliers'] == (1., 2., 7.) and 'hce' in lab.panel.table.value
 
 def test_train_panel_reports_errors(tiny_data):
     panel = severity_lab(tiny_data, model_kwargs=dict(widths=(8, 16, 16), fc=32, bogus=1), device='cpu').panel
