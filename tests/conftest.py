@@ -22,3 +22,11 @@ def small(tmp_path_factory):
 
 def pytest_configure(config):
     config.addinivalue_line('markers', 'runall: executes whole notebooks as Run All does (about a minute each); deselect with -m "not runall"')
+
+@pytest.fixture(scope='session')
+def data(tmp_path_factory):
+    "A generated CIFAR-100 (4 train, 1 test image per class) loaded in memory, for training runs with a tiny CNN."
+    from hiercifar.data import write_synthetic_cifar100, load_cifar100
+    root = tmp_path_factory.mktemp('d')
+    write_synthetic_cifar100(root, n_train=4, n_test=1, seed=0)
+    return load_cifar100(root)

@@ -8,13 +8,7 @@ from hiercifar.data import write_synthetic_cifar100, load_cifar100, CIFAR_DIR, p
 from hiercifar.experiments import *
 from hiercifar import cli
 
-TINY = dict(model_kwargs={'widths': (8, 16, 16), 'fc': 32}, epochs=1, bs=128, device='cpu')
-
-@pytest.fixture(scope='module')
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp('d')
-    write_synthetic_cifar100(root, n_train=4, n_test=1, seed=0)
-    return load_cifar100(root)
+TINY = dict(model_kwargs={'widths': (8, 16, 16), 'fc': 32}, epochs=1, bs=128, device='cpu')   # a tiny CNN: runs in seconds
 
 def snapshot(out): return {f: (out/f).read_bytes() for f in RUN_FILES}
 
