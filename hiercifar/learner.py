@@ -8,7 +8,7 @@ __all__ = ['CancelFitException', 'CancelEpochException', 'CancelBatchException',
            'SchedCB', 'EarlyStoppingCB', 'CheckpointCB', 'save_checkpoint', 'load_checkpoint']
 
 # %% ../nbs/04_learner.ipynb #c004
-import copy, io, json, math, random, time
+import copy, io, json, math, random, time, warnings
 from operator import attrgetter
 from pathlib import Path
 import numpy as np
@@ -327,7 +327,10 @@ _CKPT_KEYS = {'model', 'opt', 'scaler', 'epoch', 'history', 'rng', 'cbs'}
 def load_checkpoint(learn:Learner, path):
     "Restore a learner saved by `save_checkpoint`; training continues at the saved epoch. Loading never runs code from the file."
     fix = "delete it (or start afresh) to train from scratch"
-    try: st = torch.load(path, map_location=learn.device, weights_only=True)   # tensors and plain types only
+    try:
+        with warnings.catch_warnings():   # a refused file gets one clear error, not PyTorch's pickle-protocol warnings too
+            warnings.simplefilter('ignore', UserWarning)
+            st = torch.load(path, map_location=learn.device, weights_only=True)   # tensors and plain types only
     except Exception as e:
         why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise CheckpointError(f"cannot read checkpoint {path}: {why[:200]}; {fix}") from None
