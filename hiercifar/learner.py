@@ -331,9 +331,10 @@ def load_checkpoint(learn:Learner, path):
         with warnings.catch_warnings():   # a refused file gets one clear error, not PyTorch's pickle-protocol warnings too
             warnings.simplefilter('ignore', UserWarning)
             st = torch.load(path, map_location=learn.device, weights_only=True)   # tensors and plain types only
-    except Exception as e:
-        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(f"cannot read checkpoint {path}: {why[:200]}; {fix}") from None
+    except Exception as e:   # never repeat PyTorch's hint to retry with weights_only=False: that would run the file's code
+        why = ("it holds objects other than tensors and plain values, so it was refused without running anything"
+               if 'Weights only load failed' in str(e) else f"it is truncated or not a PyTorch file ({type(e).__name__})")
+        raise CheckpointError(f"cannot read checkpoint {path}: {why}; {fix}") from None
     if not isinstance(st, dict) or not _CKPT_KEYS <= set(st):
         raise CheckpointError(f"{path} is not a hiercifar checkpoint; {fix}")
     try: learn.model.load_state_dict(st['model'])
