@@ -80,7 +80,7 @@ class Learner:
                  cbs=(),                     # callbacks
                  opt_func=torch.optim.AdamW, # optimizer class
                  wd:float=5e-4,              # weight decay
-                 precision:str='auto',       # 'auto' (the fastest on this device: `choose_precision`), 'fp32', 'bf16' or 'fp16'
+                 precision:str='auto',       # 'auto' (the fastest on this device, see choose_precision), 'fp32', 'bf16' or 'fp16'
                  amp:bool=True,              # False: train in fp32 whatever `precision` says (older spelling)
                  channels_last:bool=True,    # NHWC weights (use with `Loader(channels_last=True)`)
                  compile:bool=False,         # torch.compile the model
