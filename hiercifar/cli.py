@@ -6,12 +6,12 @@
 __all__ = ['get_data', 'info_cli', 'info_main', 'train_cli', 'train_main', 'experiments_cli', 'experiments_main']
 
 # %% ../nbs/09_cli.ipynb #c005
-import sys, time, urllib.error
+import os, sys, time, urllib.error
 from pathlib import Path
 from fastcore.script import call_parse, Param
 import hiercifar.data as hdata
 from .hierarchy import Hierarchy, tree
-from .data import load_cifar100, write_synthetic_cifar100, cifar_dir, Cifar100
+from .data import load_cifar100, write_synthetic_cifar100, cifar_dir, Cifar100, atomic_write
 from .learner import NonFiniteLossError
 
 
@@ -158,28 +158,30 @@ def train_cli(data:str='data',          # the CIFAR-100 folder (downloaded there
               device:str=None,          # cpu or cuda; default: cuda when available
               precision:str='auto',     # auto (the fastest measured on this device), fp32, bf16 or fp16 (CUDA)
               no_amp:bool=False,        # train in fp32 (same as --precision fp32)
-              compile_:bool=False       # torch.compile the model
+              compile_:bool=False,      # torch.compile the model
+              sync_bn:bool=False        # several GPUs (torchrun): batch-norm statistics over the whole batch
              ):
     "Train the three-headed CNN (or ResNet-18) on CIFAR-100 or generated data, and write the results."
     from hiercifar.experiments import train, run_folder, RunFolderError
     sev, mul, hw = _floats(severity, 3, '--severity'), _floats(multipliers, 3, '--multipliers'), _floats(head_weights, 3, '--head_weights')
     cfg = _config(model=model, loss=loss, split=split, epochs=epochs, bs=bs, lr=lr, sched=sched, seed=seed,
                   severity=sev or (1., 2., 3.), imbalance=imbalance, balanced=balanced, patience=patience,
-                  precision=precision, amp=not no_amp, device=device, compile=compile_,
+                  precision=precision, amp=not no_amp, device=device, compile=compile_, sync_bn=sync_bn,
                   loss_kwargs=_loss_kwargs(loss, sev, mul, hw, lam, form, alpha, beta, gamma))
     d = _load(data, download, n_train, n_test, root, seed, offline)
     out = Path(out) if out else run_folder(cfg, d)
-    print(f"{d!r}\n{cfg.model} + {cfg.loss} on split {cfg.split}, {cfg.epochs} epochs → {out}")
+    say = print if os.environ.get('RANK', '0') == '0' else lambda *a: None   # under torchrun, rank 0 speaks
+    say(f"{d!r}\n{cfg.model} + {cfg.loss} on split {cfg.split}, {cfg.epochs} epochs → {out}")
     try: _, m = train(cfg, d, out, restart=restart, extend=extend)
     except NonFiniteLossError as e:
         _fail(f"{e.facts} Rerun the same command with --lr {_lower_lr(cfg.lr):g} --restart (--restart starts afresh: "
               f"the checkpoint holds the diverged run's optimizer and schedule){'' if no_amp or precision == 'fp32' else '; if it happens again, add --precision fp32'}.")
     except (ValueError, FileNotFoundError) as e: _fail(e)   # settings, results folder, checkpoint: each says what to do
     a, c = m['argmax'], m['crm']
-    print(f"\nvalidation ({m['n_valid']} images{', generated data' if m['synthetic'] else ''}): "
+    say(f"\nvalidation ({m['n_valid']} images{', generated data' if m['synthetic'] else ''}): "
           f"class {a['acc_fine']:.4f}  superclass {a['acc_coarse']:.4f}  group {a['acc_group']:.4f}  "
           f"avg severity {a['avg_severity']:.4f} (CRM: {c['avg_severity']:.4f})")
-    print(f"results: {out}")
+    say(f"results: {out}")
 
 def train_main():
     "The `hiercifar-train` program (the installed entry point): `train_cli` with one-line errors for any bad input."
@@ -222,7 +224,8 @@ def experiments_cli(data:str='data',        # the CIFAR-100 folder (downloaded t
     except NonFiniteLossError as e: _fail(f"{e.facts} Rerun into another --out with a lower learning rate, e.g. --lr {_lower_lr(lr):g}.")
     except (ValueError, FileNotFoundError) as e: _fail(e)
     import matplotlib; matplotlib.use('Agg')
-    plot_summary(df).savefig(Path(out)/'summary.png', dpi=100)
+    import io; buf = io.BytesIO(); plot_summary(df).savefig(buf, format='png', dpi=100)
+    atomic_write(Path(out)/'summary.png', buf.getvalue())   # several workers may write it at once
     print(df.round(4).to_string())
     print(f"\nsummary: {Path(out)/'summary.csv'}, {Path(out)/'summary.png'}")
 

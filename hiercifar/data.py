@@ -425,10 +425,11 @@ class Loader:
     "Batches `(images, {'fine', 'coarse', 'group'})` from an in-memory `Part`, augmented on the device."
     def __init__(self, part:Part, bs:int=256, shuffle:bool=False, augment:bool=False, balanced:bool=False,
                  drop_last:bool=False, device=None, seed:int=0, pad:int=4, flip:bool=True,
-                 mean=CIFAR100_MEAN, std=CIFAR100_STD, channels_last:bool=False):
+                 mean=CIFAR100_MEAN, std=CIFAR100_STD, channels_last:bool=False,
+                 rank:int=0, world:int=1):    # with `world` processes (DistributedDataParallel), this one's share of every batch
         if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1: raise ValueError(f"bs (batch size) must be a whole number ≥ 1, got {bs!r}")
         self.part, self.bs, self.shuffle, self.augment, self.balanced, self.drop_last = part, bs, shuffle, augment, balanced, drop_last
-        self.pad, self.flip, self.channels_last = pad, flip, channels_last
+        self.pad, self.flip, self.channels_last, self.rank, self.world = pad, flip, channels_last, rank, world
         self.device = torch.device(device) if device is not None else default_device()
         self.x = part.x.to(self.device)                              # stays uint8 on the device
         self.y = {k: v.to(self.device) for k, v in part.labels.items()}
@@ -438,8 +439,8 @@ class Loader:
         self.gen = torch.Generator().manual_seed(seed)               # index order (CPU)
         self.dgen = torch.Generator(device=self.device).manual_seed(seed + 1)  # augmentation (on the device)
     def __len__(self):
-        n = len(self.part)
-        return n // self.bs if self.drop_last else -(-n // self.bs)
+        n, rest = len(self.part), len(self.part) % self.bs
+        return n // self.bs + (not self.drop_last and rest > self.rank)   # a last, partial batch, if it has an image for this process
     def indices(self) -> torch.Tensor:
         "This epoch's image order."
         n = len(self.part)
@@ -454,4 +455,5 @@ class Loader:
             b = idx[i * self.bs:(i + 1) * self.bs]
             x = self.x[b]
             if self.augment: x = augment_batch(x, self.pad, self.flip, self.dgen)
+            if self.world > 1: b, x = b[self.rank::self.world], x[self.rank::self.world]   # every process draws the same batch, takes its share
             yield self.normalize(x), {k: v[b] for k, v in self.y.items()}

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['CancelFitException', 'CancelEpochException', 'CancelBatchException', 'NonFiniteLossError', 'CheckpointError',
-           'Callback', 'run_cbs', 'with_cbs', 'set_seed', 'DataLoaders', 'Learner', 'MetricsCB', 'ProgressCB',
-           'SchedCB', 'EarlyStoppingCB', 'CheckpointCB', 'save_checkpoint', 'load_checkpoint']
+           'Callback', 'run_cbs', 'with_cbs', 'set_seed', 'rank_world', 'DataLoaders', 'Learner', 'MetricsCB',
+           'ProgressCB', 'SchedCB', 'EarlyStoppingCB', 'CheckpointCB', 'save_checkpoint', 'load_checkpoint']
 
 # %% ../nbs/04_learner.ipynb #c004
 import copy, io, json, math, random, time, warnings
@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.distributed as dist
 from .hierarchy import Hierarchy, LEVELS
 from .data import Loader, Part, atomic_write
 from .models import choose_precision, precision_dtype, to_channels_last
@@ -62,15 +63,21 @@ def set_seed(seed:int):
     "Seed Python's, NumPy's and PyTorch's random generators."
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
 
+def rank_world() -> tuple:
+    "This process's rank and the number of processes: (0, 1) unless a `torch.distributed` process group is running (torchrun)."
+    return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
+
 class DataLoaders:
     "A training and a validation `Loader`."
     def __init__(self, train:Loader, valid:Loader): self.train, self.valid = train, valid
     @classmethod
     def from_parts(cls, train:Part, valid:Part, bs:int=256, device=None, seed:int=0, augment:bool=True,
-                   balanced:bool=False, channels_last:bool=True) -> 'DataLoaders':
-        "Shuffled, augmented training batches (optionally class-balanced); plain validation batches twice as large."
-        return cls(Loader(train, bs, shuffle=True, augment=augment, balanced=balanced, device=device, seed=seed, channels_last=channels_last),
-                   Loader(valid, bs * 2, device=device, seed=seed, channels_last=channels_last))
+                   balanced:bool=False, channels_last:bool=True, rank:int=0, world:int=1) -> 'DataLoaders':
+        "Shuffled, augmented training batches (optionally class-balanced); plain validation batches twice as large. `world` > 1: this rank's share."
+        share = dict(device=device, seed=seed, channels_last=channels_last, rank=rank, world=world)
+        return cls(Loader(train, bs, shuffle=True, augment=augment, balanced=balanced, **share,
+                          drop_last=0 < len(train) % bs < world),   # every rank takes the same number of steps
+                   Loader(valid, bs * 2, **share))
 
 # %% ../nbs/04_learner.ipynb #c010
 class Learner:
@@ -201,8 +208,10 @@ class MetricsCB(Callback):
         self.n += n
         self.sums += torch.stack([learn.loss.detach().float() * n, *[c.float() for c in correct], sev.float()])
     def after_epoch(self, learn):
-        s = self.sums.tolist()                       # the one read-back per pass
-        n = max(self.n, 1)
+        s = torch.cat([self.sums, self.sums.new_tensor([self.n])])
+        if rank_world()[1] > 1: dist.all_reduce(s)   # several processes (DDP): sum every rank's share of the pass
+        *s, n = s.tolist()                           # the one read-back per pass
+        n = max(n, 1)
         res = {'loss': s[0] / n, **{f'acc_{l}': c / n for l, c in zip(LEVELS, s[1:4])}, 'severity': s[4] / n}
         if learn.training: self.train_res = res
         else:
@@ -311,7 +320,8 @@ class CheckpointCB(Callback):
                 print(f"resuming from epoch {learn.epoch} of {learn.n_epochs} ({self.path})" if left > 0 else
                       f"already trained for {learn.epoch} epochs ({self.path}): nothing left to train")
     def after_epoch(self, learn):
-        if not learn.training and (learn.epoch + 1) % self.every == 0: save_checkpoint(learn, self.path, learn.epoch + 1)
+        if not learn.training and (learn.epoch + 1) % self.every == 0 and rank_world()[0] == 0:   # one writer: rank 0
+            save_checkpoint(learn, self.path, learn.epoch + 1)
 
 def save_checkpoint(learn:Learner, path, epoch:int|None=None):
     "Write the learner's full training state to `path`, atomically."
