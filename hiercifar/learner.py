@@ -341,7 +341,7 @@ def load_checkpoint(learn:Learner, path):
         with warnings.catch_warnings():   # a refused file gets one clear error, not PyTorch's pickle-protocol warnings too
             warnings.simplefilter('ignore', UserWarning)
             st = torch.load(path, map_location=learn.device, weights_only=True)   # tensors and plain types only
-    except Exception as e:   # never repeat PyTorch's hint to retry with weights_only=False: that would run the file's code
+    except Exception as e:   # never repeat PyTorch's hint to turn weights_only off: that would run the file's code
         why = ("it holds objects other than tensors and plain values, so it was refused without running anything"
                if 'Weights only load failed' in str(e) else f"it is truncated or not a PyTorch file ({type(e).__name__})")
         raise CheckpointError(f"cannot read checkpoint {path}: {why}; {fix}") from None
