@@ -324,10 +324,10 @@ def synthetic_images(hier:Hierarchy, # the classes (and their tree, if any) the 
         if isinstance(v, bool) or not isinstance(v, int) or v < (k == 'size'): raise ValueError(f"{k} must be a whole number ≥ {int(k == 'size')}, got {v!r}")
     cfg = cfg or SynthConfig()
     g = torch.Generator().manual_seed(seed)
-    if hier.is_flat:   # one pattern per class, as strong as the three of a tree together
-        amps, protos = [(cfg.group**2 + cfg.coarse**2 + cfg.fine**2) ** 0.5], [_smooth(hier.n_fine, 8, g, size)]
+    amps = [cfg.group, cfg.coarse, cfg.fine]
+    if hier.is_flat:   # no tree: every class gets its own pattern at each of the three scales, shared with no other class
+        protos = [_smooth(hier.n_fine, r, g, size) for r in (2, 4, 8)]
     else:
-        amps = [cfg.group, cfg.coarse, cfg.fine]
         protos = [_smooth(hier.sizes[k], r, g, size) for k, r in (('group', 2), ('coarse', 4), ('fine', 8))]
     shift = round(cfg.shift * size / 32)
     out = {}
@@ -337,7 +337,7 @@ def synthetic_images(hier:Hierarchy, # the classes (and their tree, if any) the 
         xs = []
         for lo in range(0, len(fine), chunk):
             f = fine[lo:lo + chunk]; b = len(f)
-            lab = [f] if hier.is_flat else [hier.fine2group[f], hier.fine2coarse[f], f]
+            lab = [f, f, f] if hier.is_flat else [hier.fine2group[f], hier.fine2coarse[f], f]
             x = sum(a * p[l] for a, p, l in zip(amps, protos, lab)) + cfg.own * _smooth(b, 8, g, size) \
                 + cfg.pixel * torch.randn(b, 3, size, size, generator=g)
             x = x * (1 + cfg.contrast * (2 * torch.rand(b, 1, 1, 1, generator=g) - 1))
@@ -405,7 +405,7 @@ def show_images(part:Part, n:int=24, idx=None, ncols:int=8,
                 figsize=None, title:str|None=None):
     "A grid of images with their fine / superclass / group labels above; with `preds`, the answers below, each one red if wrong."
     import matplotlib.pyplot as plt
-    levels = ('fine', 'coarse', 'group')
+    levels = part.hier.levels
     idx = torch.arange(min(n, len(part))) if idx is None else torch.as_tensor(idx)
     nrows = -(-len(idx) // ncols)
     fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (2.2 * ncols, (3.5 if preds is not None else 2.6) * nrows), squeeze=False)

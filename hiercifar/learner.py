@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 import torch.distributed as dist
 from .hierarchy import Hierarchy, LEVELS
-from .data import Loader, Part, atomic_write
+from .data import Loader, Part, atomic_write, CIFAR100_MEAN, CIFAR100_STD
 from .models import choose_precision, precision_dtype, to_channels_last
 
 # %% ../nbs/04_learner.ipynb #c006
@@ -72,9 +72,11 @@ class DataLoaders:
     def __init__(self, train:Loader, valid:Loader): self.train, self.valid = train, valid
     @classmethod
     def from_parts(cls, train:Part, valid:Part, bs:int=256, device=None, seed:int=0, augment:bool=True,
-                   balanced:bool=False, channels_last:bool=True, rank:int=0, world:int=1) -> 'DataLoaders':
+                   balanced:bool=False, channels_last:bool=True, rank:int=0, world:int=1,
+                   mean=CIFAR100_MEAN, std=CIFAR100_STD # the data set's channel statistics (`ImageData.mean`, `.std`)
+                  ) -> 'DataLoaders':
         "Shuffled, augmented training batches (optionally class-balanced); plain validation batches twice as large. `world` > 1: this rank's share."
-        share = dict(device=device, seed=seed, channels_last=channels_last, rank=rank, world=world)
+        share = dict(device=device, seed=seed, channels_last=channels_last, rank=rank, world=world, mean=mean, std=std)
         return cls(Loader(train, bs, shuffle=True, augment=augment, balanced=balanced, **share,
                           drop_last=0 < len(train) % bs < world),   # every rank takes the same number of steps
                    Loader(valid, bs * 2, **share))
@@ -197,14 +199,16 @@ class Learner:
 class MetricsCB(Callback):
     "Loss, accuracy of each head, and the fine answers' mean severity over all samples (a right answer counts 0), per epoch, into `learn.history`."
     order = -10
-    def before_fit(self, learn): self.t0, self.S = time.perf_counter(), learn.hier.severity().to(learn.device)
+    def before_fit(self, learn):
+        self.t0, self.levels = time.perf_counter(), learn.hier.levels
+        self.S = None if learn.hier.is_flat else learn.hier.severity().to(learn.device)   # no tree, no severity
     def before_epoch(self, learn):
-        self.n, self.sums = 0, torch.zeros(2 + len(LEVELS), device=learn.device)   # loss·n, correct per level, severity
+        self.n, self.sums = 0, torch.zeros(2 + len(self.levels), device=learn.device)   # loss·n, correct per level, severity
     def after_loss(self, learn):
         n = len(learn.yb['fine'])                    # known on the host: no device round trip
         pred = {l: v.argmax(-1) for l, v in learn.preds.items()}
-        correct = [(pred[l] == learn.yb[l]).sum() if l in pred else learn.loss.new_zeros(()) for l in LEVELS]
-        sev = self.S[learn.yb['fine'], pred['fine']].sum()
+        correct = [(pred[l] == learn.yb[l]).sum() if l in pred else learn.loss.new_zeros(()) for l in self.levels]
+        sev = self.S[learn.yb['fine'], pred['fine']].sum() if self.S is not None else learn.loss.new_zeros(())
         self.n += n
         self.sums += torch.stack([learn.loss.detach().float() * n, *[c.float() for c in correct], sev.float()])
     def after_epoch(self, learn):
@@ -212,7 +216,9 @@ class MetricsCB(Callback):
         if rank_world()[1] > 1: dist.all_reduce(s)   # several processes (DDP): sum every rank's share of the pass
         *s, n = s.tolist()                           # the one read-back per pass
         n = max(n, 1)
-        res = {'loss': s[0] / n, **{f'acc_{l}': c / n for l, c in zip(LEVELS, s[1:4])}, 'severity': s[4] / n}
+        k = len(self.levels)
+        res = {'loss': s[0] / n, **{f'acc_{l}': c / n for l, c in zip(self.levels, s[1:1 + k])}}
+        if self.S is not None: res['severity'] = s[1 + k] / n
         if learn.training: self.train_res = res
         else:
             row = {'epoch': learn.epoch, **{f'train_{k}': v for k, v in self.train_res.items()},
@@ -241,7 +247,9 @@ class ProgressCB(Callback):
     def after_epoch(self, learn):
         if learn.training: return
         row = learn.history[-1]
-        if self.first: self.mbar.write(['epoch', *self.cols, 'time'], table=True); self.first = False
+        if self.first:
+            self.cols = [c for c in self.cols if c in row]   # a data set without a hierarchy has no superclass columns
+            self.mbar.write(['epoch', *self.cols, 'time'], table=True); self.first = False
         self.mbar.write([str(row['epoch']), *[f'{row[c]:.4f}' for c in self.cols], f"{row['time']:.0f}s"], table=True)
         self.valid_pts.append((learn.epoch + 1, row['valid_loss']))
         if self.plot and self.train_pts:

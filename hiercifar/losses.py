@@ -24,8 +24,12 @@ class Scalar:
 
 class HierLoss(nn.Module):
     "Base of the losses: the hierarchy, validated head weights, and the cross-entropy of the non-fine heads."
+    needs_tree = False   # True for the losses built on the tree (LCA levels, severities, marginals)
     def __init__(self, hier:Hierarchy, head_weights=(1., 1., 1.)):
         super().__init__()
+        if self.needs_tree and hier.is_flat:
+            raise ValueError(f"{type(self).__name__} needs a class hierarchy, and these {hier.n_fine} classes have none: use 'multihead' "
+                             "(cross-entropy) or 'focal', or give the data a tree with `data.with_hierarchy(Hierarchy.from_tree(...))`")
         self.hier, self.head_weights, self._devcache = hier, head_weights, {}
     def on(self, name:str, t:torch.Tensor, device) -> torch.Tensor:
         "`t` on `device`, kept until the weights change: no host→device copy per batch."
@@ -57,6 +61,7 @@ class MultiHeadCE(HierLoss):
 # %% ../nbs/03_losses.ipynb #c015
 class MistakeCE(HierLoss):
     "Fine cross-entropy multiplied per sample by the LCA level of the current prediction (the course reports' HCE)."
+    needs_tree = True
     def __init__(self, hier:Hierarchy, multipliers=(1., 2., 4.), # same superclass / same group / other group
                  head_weights=(1., 1., 1.)):
         super().__init__(hier, head_weights)
@@ -86,6 +91,7 @@ def check_severity(S, n:int) -> torch.Tensor:
 
 class SeverityLoss(HierLoss):
     "Cross-entropy plus λ · expected severity (`form='expected'`), or CE weighted by the predicted class's severity (`'predicted'`)."
+    needs_tree = True
     lam = Scalar('λ (weight of the expected severity)')
     def __init__(self, hier:Hierarchy, weights=(1., 2., 3.), # severity of a mistake at LCA level 1, 2, 3
                  lam:float=1.,              # weight of the expected severity (form='expected')
@@ -127,6 +133,7 @@ def hxe_normalizer(hier:Hierarchy, alpha:float) -> float:
 
 class HXELoss(HierLoss):
     "Hierarchical cross-entropy of Bertinetto et al. 2020: path log-probabilities weighted by exp(-α·depth) (÷ Z(α) with `normalize='authors'`)."
+    needs_tree = True
     alpha = Scalar('α')
     def __init__(self, hier:Hierarchy, alpha:float=0.1, head_weights=(1., 1., 1.),
                  normalize:str|None=None):  # None: α = 0 is cross-entropy; 'authors': weights ÷ Z(α), as in their code
@@ -148,6 +155,7 @@ class HXELoss(HierLoss):
 # %% ../nbs/03_losses.ipynb #c033
 class SoftLabelLoss(HierLoss):
     "Cross-entropy against soft targets q ∝ exp(-β·d/d_max), d the LCA level and d_max its largest value (Bertinetto et al. 2020)."
+    needs_tree = True
     beta = Scalar('β')
     def __init__(self, hier:Hierarchy, beta:float=10., head_weights=(1., 1., 1.)):
         super().__init__(hier, head_weights)
@@ -163,6 +171,7 @@ class SoftLabelLoss(HierLoss):
 # %% ../nbs/03_losses.ipynb #c036
 class ConsistencyLoss(MultiHeadCE):
     "Multi-head cross-entropy + γ · KL(marginalised fine head ‖ superclass/group heads)."
+    needs_tree = True
     gamma = Scalar('γ')
     def __init__(self, hier:Hierarchy, gamma:float=1., head_weights=(1., 1., 1.)):
         super().__init__(hier, head_weights)
@@ -196,8 +205,9 @@ class FocalLoss(HierLoss):
         self.class_weights = None
         if counts is not None:
             counts = torch.as_tensor(counts)
-            per = {'fine': counts, 'coarse': torch.zeros(hier.sizes['coarse']).index_add_(0, hier.fine2coarse, counts.float()),
-                   'group': torch.zeros(hier.sizes['group']).index_add_(0, hier.fine2group, counts.float())}
+            per = {'fine': counts} if hier.is_flat else {
+                'fine': counts, 'coarse': torch.zeros(hier.sizes['coarse']).index_add_(0, hier.fine2coarse, counts.float()),
+                'group': torch.zeros(hier.sizes['group']).index_add_(0, hier.fine2group, counts.float())}
             self.class_weights = {l: class_balanced_weights(c, beta) for l, c in per.items()}
     def forward(self, out, y):
         cw = {l: self.on(l, c, y[l].device) for l, c in (self.class_weights or {}).items()}

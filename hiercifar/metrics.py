@@ -24,7 +24,7 @@ class Preds:
     def __init__(self, out:dict, y:dict, hier:Hierarchy):
         self.out = {k: v.float() for k, v in out.items()}
         self.y, self.hier = y, hier
-        if 'coarse' not in out or 'group' not in out:  # a fine-only model: derive the other levels
+        if any(l not in out for l in hier.levels):  # a fine-only model: derive the other levels
             self.out = {**marginalize(self.out['fine'], hier), 'fine': self.out['fine']}
     @classmethod
     def from_learner(cls, learn, dl=None) -> 'Preds':
@@ -62,23 +62,23 @@ def per_class_accuracy(pred:torch.Tensor, target:torch.Tensor, n:int) -> torch.T
 
 def level_preds(p:Preds, derived:str|None=None) -> dict:
     "Predicted class per level: from each head (`None`), the parents of the fine prediction (`'parent'`), or the marginals (`'marginal'`)."
-    if derived is None: return {l: p.out[l].argmax(-1) for l in LEVELS}
+    if derived is None: return {l: p.out[l].argmax(-1) for l in p.hier.levels}
     f = p.out['fine'].argmax(-1)
-    if derived == 'parent': return dict(fine=f, coarse=p.hier.fine2coarse[f], group=p.hier.fine2group[f])
+    if derived == 'parent': return p.hier.labels(f)
     if derived == 'marginal':
         m = marginalize(p.out['fine'], p.hier)
-        return {l: m[l].argmax(-1) for l in LEVELS}
+        return {l: m[l].argmax(-1) for l in p.hier.levels}
     raise ValueError(f"derived must be None, 'parent' or 'marginal', got {derived!r}")
 
 def consistency(p:Preds) -> dict:
     "How often the superclass / group heads agree with the parents of the fine head's prediction."
     own, par = level_preds(p), level_preds(p, 'parent')
-    return {l: accuracy(own[l], par[l]) for l in ('coarse', 'group')}
+    return {l: accuracy(own[l], par[l]) for l in p.hier.levels[1:]}
 
 # %% ../nbs/05_metrics.ipynb #c016
 def mistake_levels(pred:torch.Tensor, target:torch.Tensor, hier:Hierarchy) -> torch.Tensor:
-    "Counts of samples by LCA level of (label, prediction): index 0 = right, 1..3 = mistakes."
-    return torch.bincount(hier.lca[target, pred], minlength=4)
+    "Counts of samples by LCA level of (label, prediction): index 0 = right, 1..3 = mistakes (just 1 without a hierarchy)."
+    return torch.bincount(hier.lca[target, pred], minlength=len(hier.levels) + 1)
 
 def topk_lca(scores:torch.Tensor, target:torch.Tensor, hier:Hierarchy, k:int=5) -> torch.Tensor:
     "(N, k) LCA levels between each label and its `k` highest-scoring classes, best first."
@@ -104,8 +104,9 @@ def topk_mistake_severity(scores:torch.Tensor, target:torch.Tensor, hier:Hierarc
 
 def hierarchical_prf(preds:dict, y:dict) -> dict:
     "Hierarchical precision, recall and F1 of per-level predictions (each sample: one node per level)."
-    overlap = sum((preds[l] == y[l]).sum().item() for l in LEVELS)
-    n_pred = n_true = 3 * len(y['fine'])
+    levels = [l for l in LEVELS if l in y]
+    overlap = sum((preds[l] == y[l]).sum().item() for l in levels)
+    n_pred = n_true = len(levels) * len(y['fine'])
     hp, hr = overlap / n_pred, overlap / n_true
     return dict(hP=hp, hR=hr, hF=2 * hp * hr / (hp + hr) if hp + hr else 0.)
 
@@ -125,6 +126,7 @@ def severity_matrix(hier:Hierarchy, S=None) -> torch.Tensor:
     "`S` as a checked matrix: `None` → the default 1/2/3, three numbers → per-level weights, or a full matrix (or an object with `.matrix`)."
     if S is None: return hier.severity()
     S = getattr(S, 'matrix', S)
+    hier._need_tree('a severity matrix')
     S = torch.as_tensor(S, dtype=torch.float32)
     if S.ndim == 1 or S.numel() == 3: return hier.severity(*check_weights(S.flatten().tolist()))
     return check_severity(S, hier.n_fine)
@@ -136,8 +138,13 @@ def evaluate(p:Preds, S=None,        # severity: None (1/2/3), three level weigh
     "Every metric of `p`, as a flat dict of floats."
     if rule not in ('argmax', 'crm'): raise ValueError(f"rule must be 'argmax' or 'crm', got {rule!r}")
     if isinstance(k, bool) or not isinstance(k, int) or k < 1: raise ValueError(f"k (for the top-k metrics) must be a whole number ≥ 1, got {k!r}")
-    h, y, S = p.hier, p.y, severity_matrix(p.hier, S)
+    h, y = p.hier, p.y
     k = min(k, h.n_fine)
+    if h.is_flat:   # classes without a tree: accuracy and top-k; no superclasses, no severities, no CRM
+        if S is not None or rule != 'argmax': h._need_tree('a severity (and CRM)')
+        top = top_classes(p.out['fine'], k)
+        return {'acc_fine': accuracy(top[:, 0], y['fine']), f'top{k}_fine': (top == y['fine'][:, None]).any(-1).float().mean().item()}
+    S = severity_matrix(h, S)
     scores = p.out['fine'] if rule == 'argmax' else -conditional_risk(p.out['fine'], S)   # what the rule ranks by
     f = scores.argmax(-1)
     heads, parent = level_preds(p), dict(fine=f, coarse=h.fine2coarse[f], group=h.fine2group[f])
@@ -175,9 +182,9 @@ def confusion(pred:torch.Tensor, target:torch.Tensor, n:int, normalize:bool=True
 def plot_confusions(p:Preds, derived:str|None=None, figsize=(18, 5.5)):
     "Row-normalised confusion matrices of the three levels, sorted by the hierarchy."
     import matplotlib.pyplot as plt
-    pr = level_preds(p, derived)
-    fig, axs = plt.subplots(1, 3, figsize=figsize)
-    for ax, l in zip(axs, LEVELS):
+    pr, levels = level_preds(p, derived), p.hier.levels
+    fig, axs = plt.subplots(1, len(levels), figsize=figsize if len(levels) == 3 else (7, 6), squeeze=False)
+    for ax, l in zip(axs.flat, levels):
         show_matrix(confusion(pr[l], p.y[l], p.hier.sizes[l]), p.hier, l, ax=ax, cmap='Blues', vmin=0, vmax=1,
                     title=f'{l}: accuracy {accuracy(pr[l], p.y[l]):.1%}')
         ax.set_xlabel('predicted'); ax.set_ylabel('true')
@@ -190,9 +197,10 @@ def plot_history(history:list, figsize=(13, 3.8)):
     df = pd.DataFrame(history)
     fig, axs = plt.subplots(1, 3, figsize=figsize)
     axs[0].plot(df.epoch, df.train_loss, '--', label='train'); axs[0].plot(df.epoch, df.valid_loss, label='valid')
-    for l, c in zip(LEVELS, ('C0', 'C1', 'C2')):
+    for l, c in zip([l for l in LEVELS if f'valid_acc_{l}' in df], ('C0', 'C1', 'C2')):
         axs[1].plot(df.epoch, df[f'train_acc_{l}'], '--', color=c); axs[1].plot(df.epoch, df[f'valid_acc_{l}'], color=c, label=l)
-    axs[2].plot(df.epoch, df.train_severity, '--', label='train'); axs[2].plot(df.epoch, df.valid_severity, label='valid')
+    if 'valid_severity' in df: axs[2].plot(df.epoch, df.train_severity, '--', label='train'); axs[2].plot(df.epoch, df.valid_severity, label='valid')
+    else: axs[2].set_axis_off()   # no hierarchy, no severity
     for ax, t in zip(axs, ('loss', 'accuracy (dashed: train)', 'mean severity S[y, ŷ]')):
         ax.set_title(t); ax.set_xlabel('epoch'); ax.legend()
     fig.tight_layout()
@@ -203,6 +211,7 @@ def plot_severity(p:Preds, S=None, ax=None):
     import matplotlib.pyplot as plt, numpy as np
     S = severity_matrix(p.hier, S)
     if ax is None: _, ax = plt.subplots(figsize=(6.5, 4))
+    p.hier._need_tree('plot_severity')
     labels = ['right', 'same superclass', 'same group', 'other group']
     for i, (rule, f) in enumerate((('argmax', p.out['fine'].argmax(-1)), ('crm', crm_predict(p.out['fine'], S)))):
         frac = (mistake_levels(f, p.y['fine'], p.hier).float() / len(p)).numpy()
@@ -227,6 +236,6 @@ def show_mistakes(p:Preds, part, n:int=16, **kwargs):
     from hiercifar.data import show_images
     idx = worst_mistakes(p, n)
     f = p.out['fine'].argmax(-1)[idx]
-    preds = dict(fine=f, coarse=p.hier.fine2coarse[f], group=p.hier.fine2group[f])   # the answer's place in the tree
+    preds = p.hier.labels(f)   # the answer's place in the tree
     return show_images(part[idx], n=len(idx), preds=preds, **{'title': "Worst mistakes: truth above; the fine answer, its superclass "
                                                              "and its group below (red: wrong)", **kwargs})

@@ -240,7 +240,7 @@ class WhatIf(_Panel):
 
 # %% ../nbs/07_widgets.ipynb #c026
 from .learner import Callback, Learner, DataLoaders, SchedCB, set_seed
-from .data import take_per_class, Cifar100
+from .data import take_per_class, Cifar100, ImageData
 from .models import multihead_cnn
 from .losses import SeverityLoss, MistakeCE
 from .metrics import evaluate
@@ -278,7 +278,7 @@ REFERENCE_WEIGHTS = (1., 2., 3.)   # every run is also scored with the hierarchy
 class TrainPanel(_Panel):
     "A button that trains a short run (severity-aware loss with the designer's matrix, or the mistake-multiplier loss with its multipliers), and a fair comparison of all runs."
     LOSSES = {'severity': 'severity-aware (designer matrix)', 'hce': 'mistake multipliers (HCE ×)'}
-    def __init__(self, data:Cifar100, designer:SeverityDesigner, model_kwargs=None, bs:int=128, device=None):
+    def __init__(self, data:ImageData, designer:SeverityDesigner, model_kwargs=None, bs:int=128, device=None):
         self.data, self.designer, self.bs, self.device = data, designer, bs, device
         self.model_kwargs = model_kwargs or dict(widths=(32, 64, 128), fc=256)
         per_class = int(data.train.counts().min())
@@ -320,7 +320,7 @@ class TrainPanel(_Panel):
             tr = take_per_class(self.data.train, n, seed=len(self.runs))
             set_seed(0)
             lf = SeverityLoss(h, matrix=sev) if loss == 'severity' else MistakeCE(h, multipliers=sev.multipliers)
-            learn = Learner(multihead_cnn(h, **self.model_kwargs), DataLoaders.from_parts(tr, self.data.test, self.bs, self.device),
+            learn = Learner(multihead_cnn(h, size=self.data.size, **self.model_kwargs), DataLoaders.from_parts(tr, self.data.test, self.bs, self.device, mean=self.data.mean, std=self.data.std),
                             lf, h, lr=4e-3, cbs=[SchedCB('onecycle'), WidgetProgressCB(self)])
             learn.fit(epochs)
             p = Preds.from_learner(learn)
@@ -355,7 +355,7 @@ class TrainPanel(_Panel):
 # %% ../nbs/07_widgets.ipynb #c029
 class SeverityLab(_Panel):
     "The designer, the what-if panel (if `preds` are given) and the training panel, wired together in tabs."
-    def __init__(self, data:Cifar100, preds:Preds|None=None, **kwargs):
+    def __init__(self, data:ImageData, preds:Preds|None=None, **kwargs):
         self.designer = SeverityDesigner(data.hier)
         self.whatif = WhatIf(preds) if preds is not None else None
         if self.whatif is not None: self.designer.on_change = self._sync
@@ -368,6 +368,6 @@ class SeverityLab(_Panel):
         "The what-if sliders follow the designer's weights."
         for s, x in zip(self.whatif.w, v.weights): s.value = x
 
-def severity_lab(data:Cifar100, preds:Preds|None=None, **kwargs) -> SeverityLab:
+def severity_lab(data:ImageData, preds:Preds|None=None, **kwargs) -> SeverityLab:
     "All three widgets in tabs: design the severities, see what they change, train with them."
     return SeverityLab(data, preds, **kwargs)
