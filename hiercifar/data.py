@@ -151,7 +151,7 @@ def download_cifar100(root) -> Path:
     from torchvision.datasets import CIFAR100
     from torchvision.datasets.utils import check_integrity, download_and_extract_archive
     d = Path(root).expanduser()/CIFAR_DIR
-    if all(check_integrity(str(d/name), md5) for name, md5 in CIFAR100.train_list + CIFAR100.test_list + [tuple(CIFAR100.meta.values())[:2]]):
+    if all(check_integrity(str(d/name), md5) for name, md5 in CIFAR100.train_list + CIFAR100.test_list + [(CIFAR100.meta['filename'], CIFAR100.meta['md5'])]):
         return d
     download_and_extract_archive(CIFAR100.url, str(Path(root).expanduser()), filename=CIFAR100.filename, md5=CIFAR100.tgz_md5)
     return d
