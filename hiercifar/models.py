@@ -184,11 +184,11 @@ def choose_precision(device, precision:str='auto') -> str:
             raise ValueError("precision='bf16' is not supported by this CPU (oneDNN has no bf16 here): use 'fp32' or 'auto'")
         if precision != 'auto': return precision
         if not cpu_bf16_supported(): return 'fp32'
-        return 'bf16' if cpu_has_amx() or cpu_bf16_speedup() >= BF16_MIN_SPEEDUP else 'fp32'
+        return 'bf16' if cpu_bf16_speedup() >= BF16_MIN_SPEEDUP else 'fp32'   # AMX or not: measured
     if precision in ('auto', 'fp32'): return 'fp32'
     raise ValueError(f"precision={precision!r} is only supported on CPU and CUDA devices, not {device.type!r}: use 'fp32' or 'auto'")
 
-BF16_MIN_SPEEDUP = 1.1   # bf16 on a CPU without AMX must measure at least this much faster than fp32 to be chosen
+BF16_MIN_SPEEDUP = 1.1   # bf16 on a CPU must measure at least this much faster than fp32 to be chosen
 
 def autocast_dtype(device, precision:str='auto') -> torch.dtype|None:
     "The autocast dtype for `device`: `choose_precision`'s choice as a dtype (None: fp32, no autocast)."

@@ -35,10 +35,13 @@ def test_forced_choice_is_honoured(cpu):
     assert cpu.calls == []                                 # a forced choice measures nothing
     assert precision_dtype('bf16') is torch.bfloat16 and precision_dtype('fp32') is None
 
-def test_amx_means_bf16_without_measuring(cpu, monkeypatch):
+def test_amx_is_measured_too(cpu, monkeypatch):
+    "AMX does not make bf16 faster for every network: on our AMX build machine the small CNN trains 2-3x slower in bf16."
     monkeypatch.setattr(M, 'cpu_has_amx', lambda: True)
     cpu.speedup = 0.5
-    assert choose_precision('cpu') == 'bf16' and cpu.calls == []
+    assert choose_precision('cpu') == 'fp32' and cpu.calls == [1]
+    cpu.speedup = 2.0
+    assert choose_precision('cpu') == 'bf16'
 
 def test_cpu_without_bf16(cpu, monkeypatch):
     monkeypatch.setattr(M, 'cpu_bf16_supported', lambda: False)
@@ -66,9 +69,9 @@ def test_device_cannot_run_it():
     assert choose_precision('meta') == 'fp32'
 
 def test_the_real_choice_matches_the_real_measurement():
-    "On this machine, whatever it is: 'auto' picks bf16 exactly when AMX is there or bf16 measured faster enough."
+    "On this machine, whatever it is: 'auto' picks bf16 exactly when bf16 measured faster enough."
     if not M.cpu_bf16_supported(): assert choose_precision('cpu') == 'fp32'; return
-    assert choose_precision('cpu') == ('bf16' if M.cpu_has_amx() or M.cpu_bf16_speedup() >= BF16_MIN_SPEEDUP else 'fp32')
+    assert choose_precision('cpu') == ('bf16' if M.cpu_bf16_speedup() >= BF16_MIN_SPEEDUP else 'fp32')
 
 def test_learner_precision(cpu):
     from hiercifar.hierarchy import Hierarchy
