@@ -7,8 +7,8 @@ __all__ = ['CIFAR_DIR', 'CIFAR_FILES', 'CIFAR_SIZES', 'CIFAR100_MEAN', 'CIFAR100
            'ImageData', 'Cifar100', 'channel_stats', 'cat_parts', 'cifar_dir', 'download_cifar100', 'load_cifar100',
            'atomic_write', 'py2_pickle', 'augment_batch', 'SynthConfig', 'synthetic_images', 'synthetic_cifar100',
            'write_cifar100', 'write_synthetic_cifar100', 'cifar100_or_synthetic', 'show_images', 'class_ranks',
-           'stratified_split', 'split_cifar100', 'take_per_class', 'long_tailed', 'class_weights', 'default_device',
-           'Loader']
+           'stratified_split', 'split_cifar100', 'take_per_class', 'lt_counts', 'long_tailed', 'class_weights',
+           'default_device', 'Loader']
 
 # %% ../nbs/01_data.ipynb #c005
 import hashlib, os, pickle, struct, tempfile
@@ -459,16 +459,30 @@ def take_per_class(part:Part, n, seed:int=0) -> Part:
     order, rank = class_ranks(part, seed)
     return part[order[rank < keep_n[part.fine[order]]].sort().values]
 
+def lt_counts(n_max:int, n_classes:int, imbalance:float=100., # ratio of the largest to the smallest class
+              profile:str='exp', # 'exp': exponential decay; 'step': the last `mu` of the classes are small
+              mu:float=0.5) -> torch.Tensor:
+    "Images per class, largest first: n_max · ρ^(-r/(C-1)) for class rank r ('exp'), or n_max and n_max / ρ ('step')."
+    if isinstance(imbalance, bool) or not isinstance(imbalance, (int, float)) or not imbalance >= 1:
+        raise ValueError(f"imbalance must be a number ≥ 1 (1 keeps the data balanced), got {imbalance!r}")
+    if profile not in ('exp', 'step'): raise ValueError(f"profile must be 'exp' or 'step', got {profile!r}")
+    if not 0 < mu < 1: raise ValueError(f"mu (the share of small classes in the step profile) must be in (0, 1), got {mu!r}")
+    r = torch.arange(n_classes, dtype=torch.float64)
+    if profile == 'exp': n = n_max * imbalance ** (-r / max(n_classes - 1, 1))
+    else: n = torch.where(r >= n_classes - round(mu * n_classes), n_max / imbalance, float(n_max))
+    return n.floor().long().clamp(min=1)
+
 def long_tailed(part:Part, imbalance:float=100., # ratio of the largest to the smallest class
-                seed:int=0, order=None # class ranking, largest first; default: by label
+                seed:int=0, order=None, # class ranking, largest first; default: by label
+                profile:str='exp', # 'exp' (Cui et al. 2019) or 'step' (Buda et al. 2018)
+                mu:float=0.5       # step profile: the share of classes that are small
                ) -> Part:
-    "A long-tailed subset of `part`: class of rank r keeps n_max · imbalance^(-r/(C-1)) images."
-    if imbalance < 1: raise ValueError(f"imbalance must be ≥ 1 (1 keeps the data balanced), got {imbalance}")
+    "A long-tailed subset of `part`: the class of rank r keeps `lt_counts(...)[r]` of its images."
     C = part.hier.n_fine
+    keep = lt_counts(int(part.counts().max()), C, imbalance, profile, mu)
     rank = torch.empty(C, dtype=torch.long)
     rank[torch.arange(C) if order is None else torch.as_tensor(order)] = torch.arange(C)
-    keep_n = (part.counts().max() * imbalance ** (-rank.double() / (C - 1))).floor().long().clamp(min=1)
-    return take_per_class(part, keep_n, seed)
+    return take_per_class(part, keep[rank], seed)
 
 def class_weights(part:Part) -> torch.Tensor:
     "Per-image sampling weights 1 / (images of its class): every class is drawn equally often."
