@@ -11,7 +11,7 @@ import dataclasses, re
 from pathlib import Path
 import torch, pandas as pd
 from .hierarchy import Hierarchy
-from .data import Part, ImageData, Loader, class_ranks, long_tailed
+from .data import Part, ImageData, Loader, class_ranks, long_tailed, lt_counts
 from .metrics import Preds, per_class_accuracy, crm_predict, severity_matrix
 from .experiments import Config, train
 
@@ -22,6 +22,7 @@ def lt_split(data:ImageData, imbalance:float=100., # largest / smallest class in
              seed:int=0) -> tuple:
     "`(study, test)`: `study.train` long-tailed, `study.test` a balanced validation part held out of the training images; the balanced `test` part is kept apart."
     tr = data.train
+    lt_counts(1, tr.hier.n_fine, imbalance, profile)   # checks the imbalance and the profile before any work
     if not 0 < n_val < int(tr.counts().min()):
         raise ValueError(f"n_val must leave training images in every class: 0 < n_val < {int(tr.counts().min())}, got {n_val!r}")
     order, rank = class_ranks(tr, seed)
@@ -31,19 +32,18 @@ def lt_split(data:ImageData, imbalance:float=100., # largest / smallest class in
 
 # %% ../nbs/12_long_tail.ipynb #c018
 def lt_methods(gammas=(1.,), # focal loss's γ values to try (course report 003 could only use 1)
-               betas=(0., 0.9, 0.99, 0.999, 0.9999) # class-balancing β values (0: no class weights)
+               betas=(0., 0.9, 0.99, 0.999, 0.9999), # class-balancing β values for focal loss (0: no class weights)
+               ce_betas=(0.9999,)  # β values for class-balanced cross-entropy
               ) -> dict:
-    "The lesson's methods, name → `Config` settings: CE, CE with class-balanced resampling, and a focal / class-balanced family per γ and β."
+    "The lesson's methods, name → `Config` settings: CE, CE with class-balanced resampling, class-balanced CE, and focal loss per γ and β."
     m = {'CE': dict(loss='multihead'), 'CE + resampling': dict(loss='multihead', balanced=True)}
-    for g in gammas:
-        for b in betas:
-            name = ('focal' if g else 'CE') + (f' γ={g:g}' if g else '') + (f' CB β={b:g}' if b else '')
-            if name != 'CE': m[name] = dict(loss='focal', loss_kwargs=dict(gamma=float(g), beta=float(b)))
+    m |= {f'CB-CE β={b:g}': dict(loss='focal', loss_kwargs=dict(gamma=0., beta=float(b))) for b in ce_betas}
+    m |= {f'focal γ={g:g} β={b:g}': dict(loss='focal', loss_kwargs=dict(gamma=float(g), beta=float(b))) for g in gammas for b in betas}
     return m
 
 def family(name:str) -> str:
-    "A method's name without its β: the methods among which β is chosen ('focal γ=1 CB β=0.99' → 'focal γ=1 CB')."
-    return re.sub(r' β=[0-9.e-]+', '', name)
+    "A method's name without its γ and β: the methods among which γ and β are chosen ('focal γ=1 β=0.99' → 'focal')."
+    return re.sub(r' [γβ]=[0-9.e-]+', '', name)
 
 # %% ../nbs/12_long_tail.ipynb #c021
 def run_methods(study:ImageData, test:Part, cfg:Config, methods:dict,
