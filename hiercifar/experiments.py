@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'ConfigError', 'check_split', 'check_device', 'Config', 'RunFolderError', 'RunBusyError', 'data_kind',
-           'data_identity', 'run_status', 'open_run', 'run_folder', 'check_fits', 'train', 'run_name',
-           'run_experiments', 'summary', 'plot_summary']
+           'data_identity', 'run_status', 'open_run', 'run_folder', 'check_fits', 'train', 'run_name', 'with_point',
+           'grid_points', 'Range', 'random_grid', 'run_experiments', 'metrics_row', 'summary', 'plot_summary',
+           'plot_grid', 'optuna_search']
 
 # %% ../nbs/06_experiments.ipynb #c004
-import atexit, dataclasses, hashlib, itertools, json, math, os, shutil, time
+import atexit, dataclasses, hashlib, itertools, json, math, os, random, re, shutil, time
 from contextlib import contextmanager, ExitStack
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -21,6 +22,7 @@ from .models import get_model, param_summary, choose_precision
 from .losses import get_loss, LOSSES
 from .learner import Learner, DataLoaders, SchedCB, EarlyStoppingCB, CheckpointCB, ProgressCB, set_seed, load_checkpoint, rank_world
 from .metrics import Preds, evaluate
+from . import next_steps   # registers the loss with learned level weights ('learned_levels') in LOSSES
 
 
 # %% ../nbs/06_experiments.ipynb #c005a
@@ -259,6 +261,7 @@ def _train(cfg, data, tr, va, out, progress, cbs, verbose, status='new', device=
     if cfg.loss == 'focal' and 'counts' not in loss_kwargs: loss_kwargs['counts'] = tr.counts()
     loss = get_loss(cfg.loss, h, **loss_kwargs)
     cbs = [SchedCB(cfg.sched)] + ([EarlyStoppingCB(patience=cfg.patience)] if cfg.patience else []) + list(cbs)
+    cbs += list(getattr(loss, 'callbacks', list)())   # a loss with weights of its own (learned_levels) brings the callback that trains them
     if progress and rank == 0: cbs.append(ProgressCB())
     if out is not None:
         need = 4 * n_params * (4 if cfg.patience else 3) + 4 * len(va) * sum(h.sizes.values())  # weights, Adam's moments, best weights; preds
@@ -341,27 +344,108 @@ def _ddp(model, cfg:Config):
     return torch.compile(fwd) if cfg.compile else fwd
 
 # %% ../nbs/06_experiments.ipynb #c012
-def run_name(split, loss:str, seed:int) -> str:
-    "The folder of one run of the grid, under the grid's results folder: `split0.8-hce-seed0`."
-    return f"split{split}-{loss}-seed{seed}"
+def _fmt(v) -> str:
+    "A setting's value in a folder name: exact for numbers (0.001, 1e-05), joined for tuples."
+    if isinstance(v, float): return repr(v)
+    if isinstance(v, (list, tuple)): return '_'.join(map(_fmt, v))
+    if isinstance(v, dict): return '_'.join(f'{k}{_fmt(x)}' for k, x in v.items())
+    return str(v)
+
+def run_name(split, loss:str, seed:int, point:dict|None=None) -> str:
+    "The folder of one run of the grid, under the grid's results folder: `split0.8-hce-seed0`, then the grid point's settings (`-lr0.001-loss_kwargs.lam0.5`)."
+    name = f"split{split}-{loss}-seed{seed}" + ''.join(f"-{k}{_fmt(v)}" for k, v in (point or {}).items())
+    return re.sub(r'[^\w.=+-]', '_', name)
+
+_OWN = ('split', 'loss', 'seed')   # the grid's own axes: their arguments, not `grid`
+
+def _check_key(key) -> str:
+    "A grid key: a Config field, or a dotted key into a dict field (`loss_kwargs.lam`, `model_kwargs.fc`)."
+    fields = [f.name for f in dataclasses.fields(Config)]
+    top, dot, sub = str(key).partition('.')
+    if top in _OWN and not dot: raise ConfigError(f"the grid varies {top} through its own argument ({top}s=...), not through grid")
+    if top not in fields: raise ConfigError(f"grid key {key!r} is not a Config field; use one of: {', '.join(f for f in fields if f not in _OWN)}, "
+                                            f"or a dotted key into loss_kwargs / model_kwargs ('loss_kwargs.lam')")
+    if dot and (top not in ('loss_kwargs', 'model_kwargs') or not sub):
+        raise ConfigError(f"grid key {key!r}: only loss_kwargs and model_kwargs take a dotted key (e.g. 'loss_kwargs.lam')")
+    return key
+
+def with_point(cfg:dict, point:dict) -> dict:
+    "Config settings `cfg` with a grid point's values put in (dotted keys go into the dict fields)."
+    cfg = dict(cfg)
+    for k, v in point.items():
+        top, dot, sub = _check_key(k).partition('.')
+        if dot: cfg[top] = {**cfg.get(top, {}), sub: v}
+        else: cfg[top] = v
+    return cfg
+
+def grid_points(grid=None) -> list:
+    "The points of a grid: a dict of Config field → values (every combination), or a list of dicts (as `random_grid` makes)."
+    if grid is None or (isinstance(grid, dict) and not grid): return [{}]
+    if isinstance(grid, dict):
+        for k, v in grid.items():
+            _check_key(k)
+            if isinstance(v, (str, bytes)) or not hasattr(v, '__iter__') or not len(v):
+                raise ConfigError(f"grid[{k!r}] must be a non-empty list of values, got {v!r}")
+        pts = [dict(zip(grid, vs)) for vs in itertools.product(*grid.values())]
+    elif isinstance(grid, (list, tuple)) and grid and all(isinstance(p, dict) for p in grid):
+        pts = [{_check_key(k): v for k, v in p.items()} for p in grid]
+    else: raise ConfigError(f"grid must be a dict of Config field → list of values, or a list of dicts (random_grid); got {grid!r}")
+    return [p for i, p in enumerate(pts) if p not in pts[:i]]   # each point once
+
+class Range:
+    "A range of a setting for random and Optuna search: uniform in [lo, hi], log-uniform with `log=True` (learning rates), whole numbers with `integer=True`."
+    def __init__(self, lo:float, hi:float, log:bool=False, integer:bool=False):
+        lo, hi = (_number(v, f'Range {n}') for v, n in ((lo, 'lo'), (hi, 'hi')))
+        if not lo < hi: raise ConfigError(f"Range needs lo < hi, got {lo:g} and {hi:g}")
+        if log and lo <= 0: raise ConfigError(f"a log Range needs lo > 0, got {lo:g}")
+        self.lo, self.hi, self.log, self.integer = lo, hi, log, integer
+    def sample(self, rng:random.Random):
+        "One value, drawn with `rng`; floats keep 4 significant digits (readable folder names)."
+        if self.integer: return rng.randint(math.ceil(self.lo), math.floor(self.hi))
+        u = rng.random()
+        x = math.exp(math.log(self.lo) + u * (math.log(self.hi) - math.log(self.lo))) if self.log else self.lo + u * (self.hi - self.lo)
+        return float(f'{x:.4g}')
+    def suggest(self, trial, name:str):
+        "Optuna's suggestion for this range."
+        if self.integer: return trial.suggest_int(name, math.ceil(self.lo), math.floor(self.hi), log=self.log)
+        return trial.suggest_float(name, self.lo, self.hi, log=self.log)
+    def __repr__(self): return f"Range({self.lo:g}, {self.hi:g}{', log=True' if self.log else ''}{', integer=True' if self.integer else ''})"
+
+def random_grid(space:dict, n:int, seed:int=0) -> list:
+    "`n` random points of `space` (Config field → a list of choices, or a `Range`), seeded: pass them as `run_experiments(grid=...)`."
+    n = _number(n, 'n (number of random points)', 1, integer=True)
+    for k, v in space.items():
+        _check_key(k)
+        if not isinstance(v, Range) and (isinstance(v, (str, bytes)) or not hasattr(v, '__len__') or not len(v)):
+            raise ConfigError(f"space[{k!r}] must be a Range or a non-empty list of choices, got {v!r}")
+    rng = random.Random(seed)
+    return [{k: v.sample(rng) if isinstance(v, Range) else v[rng.randrange(len(v))] for k, v in space.items()} for _ in range(n)]
 
 def run_experiments(data:Cifar100, out='results',
                     splits=(0.7, 0.8, 0.9), losses=('multihead', 'hce', 'severity'), seeds=(0,),
                     progress:bool=True, verbose:bool=True,
                     poll:float=2.,   # seconds between looks at runs that other workers hold
+                    grid=None,       # more axes: {'lr': [...], 'loss_kwargs.lam': [...]} (every combination), or a list of points (random_grid)
                     **cfg):
-    "Train every split × loss × seed (skipping finished runs, resuming interrupted ones), then write and return the summary table. Several workers may share one grid."
+    "Train every split × loss × seed × grid point (skipping finished runs, resuming interrupted ones), then write and return the summary table. Several workers may share one grid."
     out = Path(out)
     if int(os.environ.get('WORLD_SIZE', 1)) > 1:
         raise ConfigError("run_experiments is not started with torchrun: start one worker per GPU instead (CUDA_VISIBLE_DEVICES=i "
                           "hiercifar-experiments ...), and they share the grid; torchrun is for one run (hiercifar-train)")
     if not (len(splits) and len(losses) and len(seeds)):
         raise ConfigError(f"the grid needs at least one split, one loss and one seed (got {len(splits)}, {len(losses)} and {len(seeds)})")
-    unknown = set(cfg) - {f.name for f in dataclasses.fields(Config)} | set(cfg) & {'split', 'loss', 'seed'}
+    unknown = set(cfg) - {f.name for f in dataclasses.fields(Config)} | set(cfg) & set(_OWN)
     if unknown: raise ConfigError(f"run_experiments cannot take the setting(s) {', '.join(sorted(unknown))}; the grid varies split, loss "
                                   f"and seed, and takes any other Config field: {', '.join(f.name for f in dataclasses.fields(Config))}")
+    points = grid_points(grid)
+    both = sorted({k for p in points for k in p if '.' not in k and k in cfg})
+    if both: raise ConfigError(f"{', '.join(both)}: given both as a fixed setting and as a grid axis; give each setting once")
     # Every run's settings are validated, and every existing run folder checked, before anything trains.
-    runs = {out/run_name(s, l, sd): Config(split=s, loss=l, seed=sd, **cfg) for s, l, sd in itertools.product(splits, losses, seeds)}
+    runs = {}
+    for s, l, sd, pt in itertools.product(splits, losses, seeds, points):
+        d = out/run_name(s, l, sd, pt)
+        if d in runs: raise ConfigError(f"two runs of the grid would share the folder {d.name}; give values that differ in their folder names")
+        runs[d] = Config(split=s, loss=l, seed=sd, **with_point(cfg, pt))
     first = {d: run_status(d, c, data) for d, c in runs.items()}
     for d in [d for d in runs if first[d] == 'finished']:
         if verbose: print(f"{d.name}: done already, skipped")
@@ -386,24 +470,39 @@ def run_experiments(data:Cifar100, out='results',
     atomic_write(out/'summary.csv', df.to_csv().encode())
     return df
 
+def _flat(cfg:dict) -> dict:
+    "A run's settings with dict fields spread into dotted keys, each value hashable (lists as text)."
+    out = {}
+    for k, v in cfg.items():
+        for kk, vv in ({f'{k}.{a}': b for a, b in v.items()} if isinstance(v, dict) else {k: v}).items():
+            out[kk] = json.dumps(vv) if isinstance(vv, (list, dict)) else vv
+    return out
+
+def metrics_row(m:dict) -> dict:
+    "The summary's columns of one run's metrics (NaN where the data has no hierarchy)."
+    a, c = m['argmax'], m.get('crm', {})
+    return dict(class_acc=a['acc_fine'], superclass_acc=a.get('acc_coarse', math.nan), group_acc=a.get('acc_group', math.nan),
+                avg_severity=a.get('avg_severity', math.nan), avg_mistake_severity=a.get('avg_mistake_severity', math.nan),
+                cross_group_mistakes=a.get('mistakes_lca3', math.nan), crm_class_acc=c.get('acc_fine', math.nan),
+                crm_avg_severity=c.get('avg_severity', math.nan), epochs=m['epochs_run'], synthetic=m['synthetic'])
+
 def summary(out='results'):
-    "One row per split × loss (mean over seeds): accuracy per level, mean severity, and CRM's severity."
+    "One row per split × loss × whatever else differs between the runs (mean over seeds): accuracy per level, mean severity, and CRM's severity."
     import pandas as pd
-    rows = []
+    rows, cfgs = [], []
     for f in sorted(Path(out).glob('*/metrics.json')):
         cfg, m = json.loads((f.parent/'config.json').read_text()), json.loads(f.read_text())
-        a, c = m['argmax'], m['crm']
-        rows.append(dict(split=str(cfg['split']), loss=cfg['loss'], seed=cfg['seed'],
-                         class_acc=a['acc_fine'], superclass_acc=a['acc_coarse'], group_acc=a['acc_group'],
-                         avg_severity=a['avg_severity'], avg_mistake_severity=a['avg_mistake_severity'],
-                         cross_group_mistakes=a['mistakes_lca3'], crm_class_acc=c['acc_fine'], crm_avg_severity=c['avg_severity'],
-                         epochs=m['epochs_run'], synthetic=m['synthetic']))
+        rows.append(dict(split=str(cfg['split']), loss=cfg['loss'], seed=cfg['seed'], **metrics_row(m)))
+        cfgs.append(_flat({k: v for k, v in cfg.items() if k not in (*_OWN, *_HOW)}))
     if not rows: return pd.DataFrame()
     df = pd.DataFrame(rows)
-    keys = ['split', 'loss']
-    agg = df.drop(columns='seed').groupby(keys, sort=False).mean(numeric_only=True)
-    agg.insert(0, 'seeds', df.groupby(keys, sort=False).size())
-    agg['synthetic'] = df.groupby(keys, sort=False).synthetic.all()
+    params = pd.DataFrame(cfgs)
+    varied = [k for k in params if params[k].astype(str).nunique(dropna=False) > 1]   # the grid's other axes, in Config order
+    df = pd.concat([df, params[varied]], axis=1)
+    keys = ['split', 'loss', *varied]
+    agg = df.drop(columns='seed').groupby(keys, sort=False, dropna=False).mean(numeric_only=True)
+    agg.insert(0, 'seeds', df.groupby(keys, sort=False, dropna=False).size())
+    agg['synthetic'] = df.groupby(keys, sort=False, dropna=False).synthetic.all()
     return agg
 
 def plot_summary(df, figsize=(14, 3.8)):
@@ -421,3 +520,63 @@ def plot_summary(df, figsize=(14, 3.8)):
     if t.synthetic.all(): fig.suptitle('generated data (not CIFAR-100): the pattern, not the numbers', fontsize=10)
     fig.tight_layout(rect=(0, 0.1, 1, 1))                # the legend below the panels, never over the bars
     return fig
+
+# %% ../nbs/06_experiments.ipynb #c012s
+def plot_grid(df, x:str, # the grid axis along the horizontal axis ('lr', 'loss_kwargs.lam', ...)
+              metrics=('class_acc', 'group_acc', 'avg_severity'), figsize=None):
+    "A summary over a grid: each metric against the setting `x`, one line per value of the other axes (log scale for a spread-out positive `x`)."
+    import matplotlib.pyplot as plt
+    t = df.reset_index()
+    if x not in t: raise ValueError(f"{x!r} is not an axis of this summary; its axes are: {', '.join(df.index.names)}")
+    others = [k for k in df.index.names if k != x and t[k].nunique(dropna=False) > 1]
+    fig, axs = plt.subplots(1, len(metrics), figsize=figsize or (4.3 * len(metrics), 3.6), squeeze=False)
+    groups = t.groupby(others, sort=True, dropna=False) if others else [((), t)]
+    for key, g in groups:
+        g = g.sort_values(x)
+        key = key if isinstance(key, tuple) else (key,)
+        label = ', '.join(f'{k}={v}' for k, v in zip(others, key)) or None
+        for ax, m in zip(axs.flat, metrics): ax.plot(g[x], g[m], 'o-', label=label)
+    xs = t[x].astype(float)
+    for ax, m in zip(axs.flat, metrics):
+        ax.set_title(m + (' (lower is better)' if 'severity' in m or 'mistakes' in m else '')); ax.set_xlabel(x)
+        if (xs > 0).all() and xs.max() / xs.min() >= 20: ax.set_xscale('log')
+    if others: axs.flat[0].legend(fontsize=8)
+    if t.synthetic.all(): fig.suptitle('generated data (not CIFAR-100): the pattern, not the numbers', fontsize=10)
+    fig.tight_layout()
+    return fig
+
+def optuna_search(data:Cifar100, space:dict, # Config field → a Range or a list of choices (numbers, strings)
+                  n_trials:int=20, out='results/optuna',
+                  objective:str='class_acc',  # a column of `summary`: 'class_acc', 'avg_severity', ...
+                  direction:str|None=None,    # 'maximize' or 'minimize'; None: minimise severities and mistakes, maximise accuracies
+                  split=0.8, loss:str='multihead', seed:int=0,
+                  progress:bool=False, verbose:bool=False, **cfg):
+    "Search `space` with Optuna's TPE sampler (seeded): each trial is a `train` run in its own folder under `out`, so a rerun reads finished trials back instead of training them. Returns the study."
+    try: import optuna
+    except ImportError: raise ImportError("optuna_search needs Optuna: pip install 'hiercifar[search]' (or pip install optuna)") from None
+    if not isinstance(space, dict) or not space: raise ConfigError("space must be a dict of Config field → Range or list of choices, e.g. {'lr': Range(1e-4, 1e-2, log=True)}")
+    for k, v in space.items():
+        _check_key(k)
+        ok = isinstance(v, Range) or (isinstance(v, (list, tuple)) and v and all(isinstance(c, (int, float, str, bool)) for c in v))
+        if not ok: raise ConfigError(f"space[{k!r}] must be a Range or a non-empty list of numbers or strings (Optuna's choices), got {v!r}")
+    cols = list(metrics_row({'argmax': {'acc_fine': 0.}, 'epochs_run': 0, 'synthetic': True}))
+    if objective not in cols: raise ConfigError(f"objective must be a summary column: {', '.join(c for c in cols if c not in ('epochs', 'synthetic'))}; got {objective!r}")
+    direction = direction or ('minimize' if 'severity' in objective or 'mistakes' in objective else 'maximize')
+    if direction not in ('maximize', 'minimize'): raise ConfigError(f"direction must be 'maximize' or 'minimize', got {direction!r}")
+    n_trials = _number(n_trials, 'n_trials', 1, integer=True)
+    Config(split=split, loss=loss, seed=seed, **cfg)   # the fixed settings are checked before any trial
+    out = Path(out)
+    def run(trial):
+        point = {k: v.suggest(trial, k) if isinstance(v, Range) else trial.suggest_categorical(k, list(v)) for k, v in space.items()}
+        d = out/run_name(split, loss, seed, point)
+        if verbose: print(f"trial {trial.number}: {d.name}")
+        _, m = train(Config(split=split, loss=loss, seed=seed, **with_point(cfg, point)), data, d, progress=progress, verbose=False)
+        return metrics_row(m)[objective]
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)   # one line per trial is ours to print
+    try:
+        study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed))
+        study.optimize(run, n_trials=n_trials)
+    finally: optuna.logging.set_verbosity(level)
+    atomic_write(out/'summary.csv', summary(out).to_csv().encode())
+    return study

@@ -13,7 +13,7 @@ def test_help(cmd):
 def test_bad_value_from_the_installed_command(tmp_path):
     "The installed entry point gives one line and status 2 (every other bad input: the table in test_runs.py)."
     r = run('hiercifar-train', '--loss', 'mse', '--root', str(tmp_path))
-    assert r.returncode == 2 and r.stderr.strip().splitlines() == ["error: unknown loss 'mse'; choose one of: multihead, hce, severity, hxe, soft, consistency, focal"]
+    assert r.returncode == 2 and r.stderr.strip().splitlines() == ["error: unknown loss 'mse'; choose one of: multihead, hce, severity, hxe, soft, consistency, focal, learned_levels"]
     r = run('hiercifar-experiments', '--epochs', 'x')
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and 'invalid int value' in r.stderr
 
