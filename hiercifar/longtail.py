@@ -7,13 +7,13 @@ __all__ = ['SHOTS', 'lt_split', 'lt_methods', 'family', 'run_methods', 'shot_gro
            'plot_per_class', 'tail_mistakes']
 
 # %% ../nbs/12_long_tail.ipynb #c005
-import dataclasses, re
+import dataclasses, re, tempfile
 from pathlib import Path
 import torch, pandas as pd
 from .hierarchy import Hierarchy
 from .data import Part, ImageData, Loader, class_ranks, long_tailed, lt_counts
 from .metrics import Preds, per_class_accuracy, crm_predict, severity_matrix
-from .experiments import Config, train
+from .experiments import Config, train, run_experiments, run_name, with_point
 
 # %% ../nbs/12_long_tail.ipynb #c012
 def lt_split(data:ImageData, imbalance:float=100., # largest / smallest class in the training part
@@ -46,19 +46,38 @@ def family(name:str) -> str:
     return re.sub(r' [γβ]=[0-9.e-]+', '', name)
 
 # %% ../nbs/12_long_tail.ipynb #c021
+def _point(settings:dict) -> dict:
+    "A method's settings, but its loss, as a grid point: dict fields spread into dotted keys ('loss_kwargs.beta')."
+    pt = {}
+    for k, v in settings.items():
+        if k == 'loss': continue
+        if isinstance(v, dict): pt |= {f'{k}.{a}': b for a, b in v.items()}
+        else: pt[k] = v
+    return pt
+
 def run_methods(study:ImageData, test:Part, cfg:Config, methods:dict,
-                out=None,          # a folder: one resumable run per method under it; None: keep nothing
+                out=None,          # the grid's results folder (resumable; `summary(out)` tabulates it); None: a temporary one
                 progress:bool=False) -> dict:
-    "Train every method under the same `cfg` (model, epochs, seed): name → `(validation Preds, test Preds)`."
+    "Train every method under the same `cfg` (model, epochs, seed) through the experiment grid: name → `(validation Preds, test Preds)`."
+    out = Path(tempfile.mkdtemp(prefix='hiercifar-lt-') if out is None else out)
+    base = {k: v for k, v in cfg.to_dict().items() if k not in ('split', 'loss', 'seed')}
+    loss_of = {name: kw.get('loss', cfg.loss) for name, kw in methods.items()}
+    runs = {}
+    for loss in dict.fromkeys(loss_of.values()):      # one grid per loss: its methods are the grid's points
+        names = [n for n in methods if loss_of[n] == loss]
+        pts = [_point(methods[n]) for n in names]
+        fixed = {k: v for k, v in base.items() if k not in {p.split('.')[0] for pt in pts for p in pt}}
+        run_experiments(study, out, ('official',), (loss,), (cfg.seed,), progress=progress, verbose=False, grid=pts, **fixed)
+        runs |= {n: (out/run_name('official', loss, cfg.seed, pt), Config(split='official', loss=loss, seed=cfg.seed, **with_point(fixed, pt)))
+                 for n, pt in zip(names, pts)}
     res = {}
-    for name, kw in methods.items():
-        c = dataclasses.replace(cfg, **kw)          # validated again, like any Config
-        learn, _ = train(c, study, None if out is None else Path(out)/re.sub(r'[^\w.=+-]+', '_', name), progress=progress, verbose=False)
-        tl = Loader(test, cfg.bs * 2, device=learn.device, mean=study.mean, std=study.std, channels_last=cfg.channels_last)
-        res[name] = (Preds.from_learner(learn), Preds.from_learner(learn, tl))
+    for name, (folder, c) in runs.items():          # finished runs: `train` loads their weights and trains nothing
+        learn, _ = train(c, study, folder, progress=False, verbose=False)
+        tl = Loader(test, c.bs * 2, device=learn.device, mean=study.mean, std=study.std, channels_last=c.channels_last)
+        res[name] = (Preds.load(folder/'preds.pt', study.hier), Preds.from_learner(learn, tl))
     return res
 
-# %% ../nbs/12_long_tail.ipynb #c023
+# %% ../nbs/12_long_tail.ipynb #c024
 SHOTS = dict(many=100, few=20)   # Liu et al. 2019: many-shot classes have > 100 training images, few-shot < 20
 
 def shot_groups(counts:torch.Tensor, shots:dict=SHOTS) -> dict:
@@ -105,7 +124,7 @@ def plot_per_class(preds:dict, counts:torch.Tensor, ax=None, figsize=(10, 3.6)):
     ax.set_ylim(-0.02, 1.02); ax.set_xlabel('class, from head to tail'); ax.set_ylabel('accuracy'); ax.legend(fontsize=8, ncol=2)
     return ax.figure
 
-# %% ../nbs/12_long_tail.ipynb #c033
+# %% ../nbs/12_long_tail.ipynb #c036
 def tail_mistakes(p:Preds, counts:torch.Tensor, shots:dict=SHOTS, rule:str='argmax', S=None) -> dict:
     "On the few-shot classes' test images: accuracy, and the mean severity of the mistakes (1 sibling … 3 other group); `rule='crm'` decides by conditional risk."
     h = p.hier
