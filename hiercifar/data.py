@@ -28,7 +28,7 @@ CIFAR100_MEAN = (0.5071, 0.4865, 0.4409)  # per-channel statistics of the CIFAR-
 CIFAR100_STD = (0.2673, 0.2564, 0.2762)
 
 class CorruptDataError(ValueError):
-    "A data file exists but cannot be read as CIFAR-100."
+    "A data file exists but cannot be read as the data set it should belong to (CIFAR-100, CIFAR-10, STL-10, ...)."
 
 _ALLOWED = {('numpy.core.multiarray', '_reconstruct'), ('numpy._core.multiarray', '_reconstruct'),
             ('numpy', 'ndarray'), ('numpy', 'dtype'), ('_codecs', 'encode')}
@@ -43,14 +43,15 @@ class _Unpickler(pickle.Unpickler):
 def _redownload(root): return (f"Delete {Path(root)/CIFAR_DIR} and download it again with "
                                f"`load_cifar100({str(root)!r}, download=True)`.")
 
-def _read_pickle(path:Path, root):
+def _read_pickle(path:Path, root, what:str='CIFAR-100', redownload=_redownload):
+    "A CIFAR pickle (CIFAR-100's or CIFAR-10's: `what`), read with `_Unpickler`; every failure names the file and says what to do."
     try:
         with open(path, 'rb') as f: d = _Unpickler(f, encoding='bytes').load()
     except FileNotFoundError:
-        raise FileNotFoundError(f"CIFAR-100 file missing: {path}. {_redownload(root)}") from None
+        raise FileNotFoundError(f"{what} file missing: {path}. {redownload(root)}") from None
     except Exception as e:  # truncated, garbled or foreign file: say which file, hide pickle's internals
-        raise CorruptDataError(f"{path} is truncated or corrupt ({type(e).__name__}: {e}). {_redownload(root)}") from None
-    if not isinstance(d, dict): raise CorruptDataError(f"{path} does not hold a dict, so it is not a CIFAR-100 file. {_redownload(root)}")
+        raise CorruptDataError(f"{path} is truncated or corrupt ({type(e).__name__}: {e}). {redownload(root)}") from None
+    if not isinstance(d, dict): raise CorruptDataError(f"{path} does not hold a dict, so it is not a {what} file. {redownload(root)}")
     return {(k.decode() if isinstance(k, bytes) else k): v for k, v in d.items()}
 
 # %% ../nbs/01_data.ipynb #c009
@@ -162,13 +163,13 @@ def _check_names(meta, hier, path):
         raise CorruptDataError(f"{path}: the fine label names do not match the hierarchy's "
                                f"({len(got)} names in the file, {hier.n_fine} in the hierarchy)")
 
-def _labels(v, key:str, n:int, path, root) -> np.ndarray:
+def _labels(v, key:str, n:int, path, root, redownload=_redownload) -> np.ndarray:
     "A label list of the file as int64, or a `CorruptDataError`: one whole-number label per image."
     a = np.asarray(v) if isinstance(v, (list, tuple, np.ndarray)) else None
     if a is None or a.ndim != 1 or (len(a) and a.dtype.kind not in 'iu'):
         what = type(v).__name__ if a is None else f"{a.ndim}-d {a.dtype} labels"
-        raise CorruptDataError(f"{path}: '{key}' must be a list of whole numbers, one per image, got {what}. {_redownload(root)}")
-    if len(a) != n: raise CorruptDataError(f"{path}: {n} images but {len(a)} {key}. {_redownload(root)}")
+        raise CorruptDataError(f"{path}: '{key}' must be a list of whole numbers, one per image, got {what}. {redownload(root)}")
+    if len(a) != n: raise CorruptDataError(f"{path}: {n} images but {len(a)} {key}. {redownload(root)}")
     return a.astype(np.int64)
 
 def _read_part(path:Path, hier:Hierarchy, root) -> tuple:

@@ -121,6 +121,10 @@ def bad(tmp_path_factory):
                                                __import__('pickle').dumps({**raw, 'fine_labels': np.array([0.5, 1., 2.])}, protocol=2))
     write_synthetic_cifar100(t/'truncated', 1, 1)
     f = t/'truncated'/CIFAR_DIR/'train'; f.write_bytes(f.read_bytes()[:-100])
+    from hiercifar.datasets import write_synthetic_cifar10, write_synthetic_stl10, STL_DIR
+    write_synthetic_cifar10(t/'c10', 1, 1)
+    write_synthetic_stl10(t/'stl_trunc', 1, 1, n_unlabeled=0)
+    f = t/'stl_trunc'/STL_DIR/'train_X.bin'; f.write_bytes(f.read_bytes()[:-100])
     cfg = Config(split='official', epochs=1, bs=100, device='cpu')      # what `hiercifar-train` below asks for
     with open_run(t/'badckpt', cfg, d): pass
     (t/'badckpt'/'checkpoint.pt').write_bytes(b'\x80\x02garbage')
@@ -198,6 +202,17 @@ CASES = [  # (command, arguments that replace or extend the valid ones above, wh
     ('info', ['--data', 'synthetic', '--n_train', '0', '--root', '{t}/gen'], 'n_train (generated images per class)'),
     ('info', ['--data', '{t}/fine_2d'], "'fine_labels' must be a list"),
     ('info', ['--full_tree', 'yes'], 'unrecognized arguments: yes'),
+    # the other data sets (nbs/01b_datasets.ipynb)
+    ('train', ['--data', 'cifar1O'], "unknown data set 'cifar1O': did you mean cifar10?"),
+    ('train', ['--data', '{t}/good', '--synthetic'], "--synthetic needs a data set's name"),
+    ('train', ['--data', 'cifar10', '--data_dir', '{t}/good'], 'good/cifar-100-python holds CIFAR-100 (meta, train, test), not CIFAR-10'),
+    ('train', ['--data', 'cifar100', '--data_dir', '{t}/c10'], 'c10/cifar-10-batches-py holds CIFAR-10 (batches.meta, data_batch_1…5), not CIFAR-100'),
+    ('train', ['--data', 'stl10', '--data_dir', '{t}/nothing'], 'No STL-10 data at {t}/nothing/stl10_binary'),
+    ('train', ['--data', '{t}/stl_trunc'], 'stl10_binary/train_X.bin is truncated or corrupt'),
+    ('train', ['--data', 'tinyimagenet', '--synthetic', '--n_train', '0', '--root', '{t}/gen'], 'n_train (generated images per class) must be'),
+    ('experiments', ['--data', 'cifar10', '--data_dir', '{t}/nothing'], 'No CIFAR-10 data at'),
+    ('info', ['--data', 'tinyimagenet', '--data_dir', '{t}/nothing'], 'No Tiny ImageNet at'),
+    ('info', ['--data', 'stl10', '--synthetic', '--root', '{t}/afile/gen'], 'cannot write the generated data under'),
 ]
 BASE = {'train': TRAIN, 'experiments': ['--data', '{t}/good', '--offline', '--splits', '0.8', '--epochs', '1', '--device', 'cpu', '--out', '{t}/grid'],
         'info': ['--data', '{t}/good', '--offline']}
