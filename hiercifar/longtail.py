@@ -35,14 +35,15 @@ def lt_methods(gammas=(1.,), # focal loss's γ values to try (course report 003 
                betas=(0., 0.9, 0.99, 0.999, 0.9999), # class-balancing β values for focal loss (0: no class weights)
                ce_betas=(0.9999,)  # β values for class-balanced cross-entropy
               ) -> dict:
-    "The lesson's methods, name → `Config` settings: CE, CE with class-balanced resampling, class-balanced CE, and focal loss per γ and β."
+    "The lesson's methods, name → `Config` settings: CE, CE with class-balanced resampling, class-balanced CE, focal loss per γ, class-balanced focal loss per γ and β > 0."
     m = {'CE': dict(loss='multihead'), 'CE + resampling': dict(loss='multihead', balanced=True)}
     m |= {f'CB-CE β={b:g}': dict(loss='focal', loss_kwargs=dict(gamma=0., beta=float(b))) for b in ce_betas}
-    m |= {f'focal γ={g:g} β={b:g}': dict(loss='focal', loss_kwargs=dict(gamma=float(g), beta=float(b))) for g in gammas for b in betas}
+    m |= {(f'CB focal γ={g:g} β={b:g}' if b else f'focal γ={g:g}'): dict(loss='focal', loss_kwargs=dict(gamma=float(g), beta=float(b)))
+          for g in gammas for b in betas}
     return m
 
 def family(name:str) -> str:
-    "A method's name without its γ and β: the methods among which γ and β are chosen ('focal γ=1 β=0.99' → 'focal')."
+    "A method's name without its γ and β: the methods among which γ and β are chosen ('CB focal γ=1 β=0.99' → 'CB focal')."
     return re.sub(r' [γβ]=[0-9.e-]+', '', name)
 
 # %% ../nbs/12_long_tail.ipynb #c021

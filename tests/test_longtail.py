@@ -45,7 +45,7 @@ def test_tail_mistakes_on_the_tree():
 
 def test_class_balanced_focal_gives_the_tail_back():
     "The lesson's main effect: on long-tailed data (ρ = 50), CE leaves the few-shot classes near 0 %; CB focal loss does not."
-    few = {'CE': [], 'focal γ=1 β=0.999': []}
+    few = {'CE': [], 'CB focal γ=1 β=0.999': []}
     for seed in range(3):
         study, test = lt_split(cifar10_like(seed), 50, n_val=10, seed=seed)
         cfg = Config(epochs=5, bs=64, lr=1e-2, split='official', seed=seed, model_kwargs={'widths': (16, 32, 64), 'fc': 128})
@@ -53,5 +53,5 @@ def test_class_balanced_focal_gives_the_tail_back():
         t = lt_table({k: v[1] for k, v in res.items()}, study.train.counts(), dict(many=50, few=10))
         for k in few: few[k].append(t.loc[k, 'few'])
     print(few)
-    gain = torch.tensor(few['focal γ=1 β=0.999']) - torch.tensor(few['CE'])
+    gain = torch.tensor(few['CB focal γ=1 β=0.999']) - torch.tensor(few['CE'])
     assert (gain > 0).all() and gain.mean() > 0.15
