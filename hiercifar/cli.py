@@ -256,6 +256,25 @@ def _list(s, conv, what):
     if not v: _fail(f"{what} must name at least one, got {s!r}")
     return v
 
+def _value(s:str):
+    "One value of a --grid axis: a number, true / false, or else the text itself (a name)."
+    t = s.strip()
+    if t.lower() in ('true', 'false'): return t.lower() == 'true'
+    try: return int(t) if t.lstrip('+-').isdigit() else float(t)
+    except ValueError: return t
+
+def _grid(s:str|None) -> dict|None:
+    "--grid 'lr=1e-3,1e-2;loss_kwargs.beta=0,0.999' → {'lr': [0.001, 0.01], 'loss_kwargs.beta': [0, 0.999]} (every combination)."
+    if s is None or not str(s).strip(): return None
+    g = {}
+    for axis in str(s).split(';'):
+        k, eq, vs = axis.partition('=')
+        vals = [v for v in vs.split(',') if v.strip()]
+        if not eq or not k.strip() or not vals:
+            _fail(f"--grid {s!r}: give each axis as NAME=V1,V2,... and separate axes with ';', e.g. --grid 'lr=1e-3,1e-2;loss_kwargs.beta=0,0.999'")
+        g[k.strip()] = [_value(v) for v in vals]
+    return g
+
 @call_parse
 def experiments_cli(data:str='data',        # cifar100, cifar10, stl10, tinyimagenet, 'synthetic', or a folder (CIFAR-100's, or your images)
                     download:bool=False,    # download the data again even if it is there
@@ -269,6 +288,9 @@ def experiments_cli(data:str='data',        # cifar100, cifar10, stl10, tinyimag
                     epochs:int=30,          # epochs per run
                     bs:int=256,             # batch size
                     lr:float=2e-3,          # peak learning rate
+                    imbalance:float=1.,     # > 1: train on a long-tailed subset with this ratio of the largest to the smallest class
+                    balanced:bool=False,    # class-balanced sampling
+                    grid:str=None,          # more axes, every combination: 'lr=1e-3,1e-2;loss_kwargs.beta=0,0.999' (any Config field)
                     n_train:int=50,         # synthetic data: training images per class
                     n_test:int=10,          # synthetic data: test images per class
                     root:str='~/.cache/hiercifar', # where synthetic data is written
@@ -276,18 +298,24 @@ def experiments_cli(data:str='data',        # cifar100, cifar10, stl10, tinyimag
                     device:str=None,        # cpu or cuda
                     quiet:bool=False        # no progress bars
                    ):
-    "Run the course reports' grid of splits × losses × seeds, then print and save the summary table."
-    from hiercifar.experiments import run_experiments, plot_summary
+    "Run the course reports' grid of splits × losses × seeds (× any other settings, with --grid), then print and save the summary table."
+    from hiercifar.experiments import run_experiments, plot_summary, plot_grid, grid_points, with_point, ConfigError
     sp, ls, sd = _list(splits, str, '--splits'), _list(losses, str, '--losses'), _list(seeds, int, '--seeds')
-    common = dict(model=model, epochs=epochs, bs=bs, lr=lr, device=device)
-    cfgs = [_config(split=s, loss=l, seed=k, **common) for s in sp for l in ls for k in sd]   # every run validated before any work
+    g = _grid(grid)
+    try: pts = grid_points(g)
+    except ConfigError as e: _fail(e)
+    common = dict(model=model, epochs=epochs, bs=bs, lr=lr, imbalance=imbalance, balanced=balanced, device=device)
+    common = {k: v for k, v in common.items() if k not in {p.split('.')[0] for pt in pts for p in pt}}   # the grid's axes vary
+    cfgs = [_config(**with_point(dict(split=s, loss=l, seed=k, **common), pt))      # every run validated before any work
+            for s in sp for l in ls for k in sd for pt in pts]
     d = _load(data, download, n_train, n_test, root, offline=offline, synthetic=synthetic, data_dir=data_dir)
     print(repr(d))
-    try: df = run_experiments(d, out, tuple(dict.fromkeys(c.split for c in cfgs)), ls, sd, progress=not quiet, **common)
+    try: df = run_experiments(d, out, tuple(dict.fromkeys(c.split for c in cfgs)), ls, sd, progress=not quiet, grid=g, **common)
     except NonFiniteLossError as e: _fail(f"{e.facts} Rerun into another --out with a lower learning rate, e.g. --lr {_lower_lr(lr):g}.")
     except (ValueError, FileNotFoundError) as e: _fail(e)
     import matplotlib; matplotlib.use('Agg')
-    import io; buf = io.BytesIO(); plot_summary(df).savefig(buf, format='png', dpi=100)
+    fig = plot_grid(df, next(iter(g))) if g else plot_summary(df)   # a grid: its first axis along x
+    import io; buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100)
     atomic_write(Path(out)/'summary.png', buf.getvalue())   # several workers may write it at once
     print(df.round(4).to_string())
     print(f"\nsummary: {Path(out)/'summary.csv'}, {Path(out)/'summary.png'}")

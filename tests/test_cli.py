@@ -1,5 +1,6 @@
 "The installed commands: --help, one-line errors with a non-zero exit, and a tiny offline run."
 import json, subprocess, sys
+import pandas as pd
 import pytest
 
 def run(*args, cwd=None):
@@ -117,3 +118,18 @@ def test_experiments_on_another_data_set(tmp_path, capsys):
         experiments_cli(data='tinyimagenet', synthetic=True, n_train=1, n_test=1, splits='official', losses='hce', epochs=1,
                         device='cpu', root=str(tmp_path), out=str(tmp_path/'flat'), quiet=True)
     assert "needs a class hierarchy" in capsys.readouterr().err
+
+
+def test_experiments_grid_on_a_long_tail(tmp_path, capsys):
+    "The long-tail sweep from the command line: --imbalance and a --grid over β, resumable, one summary."
+    kw = dict(data='cifar10', synthetic=True, n_train=12, n_test=2, splits='official', losses='focal', epochs=1, imbalance=4.,
+              grid='loss_kwargs.beta=0,0.999;loss_kwargs.gamma=1', device='cpu', root=str(tmp_path), out=str(tmp_path/'lt'), quiet=True)
+    experiments_cli(**kw)
+    df = pd.read_csv(tmp_path/'lt'/'summary.csv')
+    assert sorted(df['loss_kwargs.beta'].tolist()) == [0, 0.999] and len(df) == 2
+    runs = sorted(p.name for p in (tmp_path/'lt').iterdir() if p.is_dir())
+    assert runs == ['splitofficial-focal-seed0-loss_kwargs.beta0-loss_kwargs.gamma1', 'splitofficial-focal-seed0-loss_kwargs.beta0.999-loss_kwargs.gamma1']
+    cfg = json.loads((tmp_path/'lt'/runs[1]/'config.json').read_text())
+    assert cfg['imbalance'] == 4. and cfg['loss_kwargs'] == {'beta': 0.999, 'gamma': 1}
+    capsys.readouterr(); experiments_cli(**kw)                 # a rerun trains nothing
+    assert capsys.readouterr().out.count('training') == 0
