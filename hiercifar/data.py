@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['CIFAR_DIR', 'CIFAR_FILES', 'CIFAR_SIZES', 'CIFAR100_MEAN', 'CIFAR100_STD', 'SPLITS', 'CorruptDataError', 'Part',
-           'ImageData', 'Cifar100', 'channel_stats', 'cat_parts', 'cifar_dir', 'download_cifar100', 'load_cifar100',
-           'atomic_write', 'py2_pickle', 'augment_batch', 'SynthConfig', 'synthetic_images', 'synthetic_cifar100',
-           'write_cifar100', 'write_synthetic_cifar100', 'cifar100_or_synthetic', 'show_images', 'class_ranks',
-           'stratified_split', 'split_cifar100', 'take_per_class', 'lt_counts', 'long_tailed', 'class_weights',
-           'default_device', 'Loader']
+           'ImageData', 'Cifar100', 'channel_stats', 'cat_parts', 'data_dir', 'cifar_dir', 'download_archive',
+           'download_cifar100', 'load_cifar100', 'atomic_write', 'py2_pickle', 'augment_batch', 'SynthConfig',
+           'synthetic_images', 'synthetic_cifar100', 'write_cifar100', 'write_synthetic_cifar100',
+           'cifar100_or_synthetic', 'show_images', 'class_ranks', 'stratified_split', 'split_cifar100',
+           'take_per_class', 'lt_counts', 'long_tailed', 'class_weights', 'default_device', 'Loader']
 
 # %% ../nbs/01_data.ipynb #c005
 import hashlib, os, pickle, struct, tempfile
@@ -142,20 +142,27 @@ def cat_parts(parts) -> Part:
     return Part(torch.cat([p.x for p in parts]), torch.cat([p.fine for p in parts]), parts[0].hier, fn)
 
 # %% ../nbs/01_data.ipynb #c011
+def data_dir(root, folder:str, marker:str) -> Path:
+    "The data set's `folder` under `root`, or `root` itself when it is that folder (its name, or it holds the file `marker`)."
+    root = Path(root).expanduser()
+    return root if root.name == folder or (root/marker).exists() else root/folder
+
 def cifar_dir(root) -> Path:
     "The `cifar-100-python` folder for `root` (which may be that folder itself)."
-    root = Path(root).expanduser()
-    return root if root.name == CIFAR_DIR or (root/'meta').exists() else root/CIFAR_DIR
+    return data_dir(root, CIFAR_DIR, 'meta')
+
+def download_archive(ds, root, folder:str, files) -> Path:
+    "Download and unpack torchvision data set class `ds`'s official archive into `root` (md5-checked), unless every `(name, md5)` of `files` is there and genuine."
+    from torchvision.datasets.utils import check_integrity, download_and_extract_archive
+    d = Path(root).expanduser()/folder
+    if all(check_integrity(str(d/n), md5) for n, md5 in files): return d
+    download_and_extract_archive(ds.url, str(Path(root).expanduser()), filename=ds.filename, md5=ds.tgz_md5)
+    return d
 
 def download_cifar100(root) -> Path:
     "Download and unpack the official archive into `root` with torchvision (md5-checked); skip files already genuine."
     from torchvision.datasets import CIFAR100
-    from torchvision.datasets.utils import check_integrity, download_and_extract_archive
-    d = Path(root).expanduser()/CIFAR_DIR
-    if all(check_integrity(str(d/name), md5) for name, md5 in CIFAR100.train_list + CIFAR100.test_list + [(CIFAR100.meta['filename'], CIFAR100.meta['md5'])]):
-        return d
-    download_and_extract_archive(CIFAR100.url, str(Path(root).expanduser()), filename=CIFAR100.filename, md5=CIFAR100.tgz_md5)
-    return d
+    return download_archive(CIFAR100, root, CIFAR_DIR, CIFAR100.train_list + CIFAR100.test_list + [(CIFAR100.meta['filename'], CIFAR100.meta['md5'])])
 
 def _check_names(meta, hier, path):
     got = [n.decode() if isinstance(n, bytes) else str(n) for n in meta.get('fine_label_names', [])]

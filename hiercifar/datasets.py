@@ -20,7 +20,8 @@ import numpy as np
 import torch
 from .hierarchy import Hierarchy
 from .data import (CorruptDataError, Part, ImageData, SynthConfig, atomic_write, py2_pickle, synthetic_images, channel_stats,
-                   stratified_split, load_cifar100, write_synthetic_cifar100, cifar_dir, CIFAR_DIR, _read_pickle, _labels)
+                   stratified_split, load_cifar100, write_synthetic_cifar100, cifar_dir, CIFAR_DIR, _read_pickle, _labels,
+                   data_dir, download_archive)
 
 # %% ../nbs/01b_datasets.ipynb #c008
 MARK = 'GENERATED-BY-HIERCIFAR.txt'   # next to a generated stand-in's files; the real archives never have it
@@ -73,8 +74,7 @@ CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 
 def cifar10_dir(root) -> Path:
     "The `cifar-10-batches-py` folder for `root` (which may be that folder itself)."
-    root = Path(root).expanduser()
-    return root if root.name == C10_DIR or (root/'batches.meta').exists() else root/C10_DIR
+    return data_dir(root, C10_DIR, 'batches.meta')
 
 def _c10_redownload(root): return (f"Delete {cifar10_dir(root)} and download it again with "
                                    f"`load_cifar10({str(root)!r}, download=True)`.")
@@ -82,12 +82,7 @@ def _c10_redownload(root): return (f"Delete {cifar10_dir(root)} and download it 
 def download_cifar10(root) -> Path:
     "Download and unpack the official archive into `root` with torchvision (md5-checked); skip files already genuine."
     from torchvision.datasets import CIFAR10
-    from torchvision.datasets.utils import check_integrity, download_and_extract_archive
-    d = Path(root).expanduser()/C10_DIR
-    if all(check_integrity(str(d/n), md5) for n, md5 in CIFAR10.train_list + CIFAR10.test_list + [(CIFAR10.meta['filename'], CIFAR10.meta['md5'])]):
-        return d
-    download_and_extract_archive(CIFAR10.url, str(Path(root).expanduser()), filename=CIFAR10.filename, md5=CIFAR10.tgz_md5)
-    return d
+    return download_archive(CIFAR10, root, C10_DIR, CIFAR10.train_list + CIFAR10.test_list + [(CIFAR10.meta['filename'], CIFAR10.meta['md5'])])
 
 def _c10_batch(path:Path, hier:Hierarchy, root) -> tuple:
     d = _read_pickle(path, root, 'CIFAR-10', _c10_redownload)
@@ -177,8 +172,7 @@ STL_BYTES = 3 * 96 * 96   # 27,648 bytes per image
 
 def stl10_dir(root) -> Path:
     "The `stl10_binary` folder for `root` (which may be that folder itself)."
-    root = Path(root).expanduser()
-    return root if root.name == STL_DIR or (root/'train_X.bin').exists() else root/STL_DIR
+    return data_dir(root, STL_DIR, 'train_X.bin')
 
 def _stl_redownload(root): return (f"Delete {stl10_dir(root)} and download it again with "
                                    f"`load_stl10({str(root)!r}, download=True)`.")
@@ -186,11 +180,7 @@ def _stl_redownload(root): return (f"Delete {stl10_dir(root)} and download it ag
 def download_stl10(root) -> Path:
     "Download and unpack the official archive (2.5 GB) into `root` with torchvision (md5-checked); skip files already genuine."
     from torchvision.datasets import STL10
-    from torchvision.datasets.utils import check_integrity, download_and_extract_archive
-    d = Path(root).expanduser()/STL_DIR
-    if all(check_integrity(str(d/n), md5) for n, md5 in STL10.train_list + STL10.test_list): return d
-    download_and_extract_archive(STL10.url, str(Path(root).expanduser()), filename=STL10.filename, md5=STL10.tgz_md5)
-    return d
+    return download_archive(STL10, root, STL_DIR, STL10.train_list + STL10.test_list)
 
 def _stl_count(path:Path, root, hint:str='') -> int:
     "How many images an STL-10 `*_X.bin` file holds, from its size (which must be a whole number of images)."

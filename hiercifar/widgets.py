@@ -196,29 +196,36 @@ def decision_stats(probs:torch.Tensor, y:dict, hier:Hierarchy, pred:torch.Tensor
 
 class WhatIf(_Panel):
     "Severity sliders over cached predictions: argmax vs conditional-risk decisions, recomputed on every move."
-    def __init__(self, preds:Preds, weights=(1., 2., 3.)):
+    def __init__(self, preds:Preds, weights=(1., 2., 3.),
+                 matrix=None):   # a learned (n, n) severity matrix (e.g. `confusion_severity`) to compare with the level weights
         self.preds, self.hier = preds, preds.hier
+        self.matrix = None if matrix is None else check_severity(torch.as_tensor(matrix, dtype=torch.float32), self.hier.n_fine)
         self.probs = preds.probs                                   # softmax once
         self.argmax = self.probs.argmax(-1)
         sl = lambda d, v: W.FloatSlider(value=v, **WEIGHT_SLIDER, description=d, continuous_update=True,
                                         style={'description_width': '120px'}, layout=W.Layout(width='400px'))
         self.w = [sl(d, v) for d, v in zip(('same superclass', 'same group', 'other group'), weights)]
         for x in self.w: x.observe(self._update, 'value')
+        self.source = None if self.matrix is None else W.ToggleButtons(options=['level weights', 'learned matrix'], description='severity')
+        if self.source is not None: self.source.observe(self._update, 'value')
         self.out = W.HTML(); self.out.add_class('hc-metrics')
-        self.box = W.VBox([W.HTML(f'<b>What if mistakes cost…</b> ({len(preds)} cached predictions; no retraining)'), *self.w, self.out])
+        self.box = W.VBox([W.HTML(f'<b>What if mistakes cost…</b> ({len(preds)} cached predictions; no retraining)'),
+                           *([self.source] if self.source is not None else []), *self.w, self.out])
         self.box.add_class('hc-whatif')
         self._update()
 
-    def compute(self, weights) -> dict:
-        "Both decisions' statistics under `weights` (what a slider move recomputes)."
-        S = self.hier.severity(*weights)
+    def compute(self, weights, learned:bool=False) -> dict:
+        "Both decisions' statistics under `weights` (what a slider move recomputes), or under the learned matrix."
+        S = self.matrix if learned else self.hier.severity(*weights)
         crm = (self.probs @ S).argmin(-1)
         return {'argmax': decision_stats(self.probs, self.preds.y, self.hier, self.argmax, S),
                 'crm': decision_stats(self.probs, self.preds.y, self.hier, crm, S)}
 
     def _update(self, _=None):
         t0 = time.perf_counter()
-        self.stats = self.compute(tuple(x.value for x in self.w))
+        learned = self.source is not None and self.source.value == 'learned matrix'
+        for x in self.w: x.disabled = learned                    # the matrix sets every cost: the sliders rest
+        self.stats = self.compute(tuple(x.value for x in self.w), learned)
         self.ms = 1000 * (time.perf_counter() - t0)
         self.out.value = self.render()
 

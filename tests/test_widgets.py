@@ -83,6 +83,18 @@ def test_whatif_recomputes():
     assert abs(sum(wi.stats['crm']['levels']) - 1) < 1e-6
     assert 'recomputed in' in wi.out.value and wi.ms < 1000
 
+def test_whatif_takes_a_learned_matrix():
+    p = fake_preds()
+    S = h.severity(1, 2, 3).clone(); S[S == 3] = 9.          # a 'learned' matrix: cross-group mistakes much worse
+    wi = WhatIf(p, matrix=S)
+    assert wi.source.value == 'level weights' and wi.box.children[1] is wi.source
+    levels = wi.stats
+    wi.source.value = 'learned matrix'
+    assert all(x.disabled for x in wi.w) and wi.stats != levels
+    want = (p.probs @ S).argmin(-1)
+    assert wi.stats['crm']['acc_fine'] == (want == p.y['fine']).float().mean().item()
+    with pytest.raises(ValueError): WhatIf(p, matrix=-S)
+
 @pytest.fixture(scope='module')
 def tiny_data():
     g = synthetic_cifar100(6, 2, seed=0)
