@@ -547,7 +547,7 @@ def plot_grid(df, x:str, # the grid axis along the horizontal axis ('lr', 'loss_
 
 def optuna_search(data:Cifar100, space:dict, # Config field → a Range or a list of choices (numbers, strings)
                   n_trials:int=20, out='results/optuna',
-                  objective:str='class_acc',  # a column of `summary`: 'class_acc', 'avg_severity', ...
+                  objective:str='class_acc',  # a column of the summary: 'class_acc', 'avg_severity', ...
                   direction:str|None=None,    # 'maximize' or 'minimize'; None: minimise severities and mistakes, maximise accuracies
                   split=0.8, loss:str='multihead', seed:int=0,
                   progress:bool=False, verbose:bool=False, **cfg):

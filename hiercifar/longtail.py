@@ -17,7 +17,7 @@ from .experiments import Config, train, run_experiments, run_name, with_point
 
 # %% ../nbs/12_long_tail.ipynb #c012
 def lt_split(data:ImageData, imbalance:float=100., # largest / smallest class in the training part
-             profile:str='exp', # 'exp' or 'step' (see `long_tailed`)
+             profile:str='exp', # 'exp' or 'step' (see long_tailed)
              n_val:int=50,      # images per class held out of the training images for validation
              seed:int=0) -> tuple:
     "`(study, test)`: `study.train` long-tailed, `study.test` a balanced validation part held out of the training images; the balanced `test` part is kept apart."

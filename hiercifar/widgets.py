@@ -197,7 +197,7 @@ def decision_stats(probs:torch.Tensor, y:dict, hier:Hierarchy, pred:torch.Tensor
 class WhatIf(_Panel):
     "Severity sliders over cached predictions: argmax vs conditional-risk decisions, recomputed on every move."
     def __init__(self, preds:Preds, weights=(1., 2., 3.),
-                 matrix=None):   # a learned (n, n) severity matrix (e.g. `confusion_severity`) to compare with the level weights
+                 matrix=None):   # a learned (n, n) severity matrix (e.g. from confusion_severity) to compare with the level weights
         self.preds, self.hier = preds, preds.hier
         self.matrix = None if matrix is None else check_severity(torch.as_tensor(matrix, dtype=torch.float32), self.hier.n_fine)
         self.probs = preds.probs                                   # softmax once
