@@ -21,7 +21,7 @@ import torch
 from .hierarchy import Hierarchy
 from .data import (CorruptDataError, Part, ImageData, SynthConfig, atomic_write, py2_pickle, synthetic_images, channel_stats,
                    stratified_split, load_cifar100, write_synthetic_cifar100, cifar_dir, CIFAR_DIR, _read_pickle, _labels,
-                   data_dir, download_archive)
+                   data_dir, download_archive, redownload_hint)
 
 # %% ../nbs/01b_datasets.ipynb #c008
 MARK = 'GENERATED-BY-HIERCIFAR.txt'   # next to a generated stand-in's files; the real archives never have it
@@ -76,8 +76,7 @@ def cifar10_dir(root) -> Path:
     "The `cifar-10-batches-py` folder for `root` (which may be that folder itself)."
     return data_dir(root, C10_DIR, 'batches.meta')
 
-def _c10_redownload(root): return (f"Delete {cifar10_dir(root)} and download it again with "
-                                   f"`load_cifar10({str(root)!r}, download=True)`.")
+def _c10_redownload(root): return redownload_hint(cifar10_dir(root), 'load_cifar10', root)
 
 def download_cifar10(root) -> Path:
     "Download and unpack the official archive into `root` with torchvision (md5-checked); skip files already genuine."
@@ -174,8 +173,7 @@ def stl10_dir(root) -> Path:
     "The `stl10_binary` folder for `root` (which may be that folder itself)."
     return data_dir(root, STL_DIR, 'train_X.bin')
 
-def _stl_redownload(root): return (f"Delete {stl10_dir(root)} and download it again with "
-                                   f"`load_stl10({str(root)!r}, download=True)`.")
+def _stl_redownload(root): return redownload_hint(stl10_dir(root), 'load_stl10', root)
 
 def download_stl10(root) -> Path:
     "Download and unpack the official archive (2.5 GB) into `root` with torchvision (md5-checked); skip files already genuine."
@@ -297,8 +295,7 @@ def tinyimagenet_dir(root) -> Path:
     root = Path(root).expanduser()
     return root if root.name == TINY_DIR or (root/'wnids.txt').exists() else root/TINY_DIR
 
-def _tiny_redownload(root): return (f"Delete {tinyimagenet_dir(root)} and download it again with "
-                                    f"`load_tinyimagenet({str(root)!r}, download=True)`.")
+def _tiny_redownload(root): return redownload_hint(tinyimagenet_dir(root), 'load_tinyimagenet', root)
 
 def download_tinyimagenet(root) -> Path:
     "Download and unpack `tiny-imagenet-200.zip` (237 MB, md5-checked) into `root` with torchvision's downloader, unless it is there."
