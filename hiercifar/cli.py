@@ -218,7 +218,7 @@ def train_cli(data:str='data',          # cifar100, cifar10, stl10, tinyimagenet
               device:str=None,          # cpu or cuda; default: cuda when available
               precision:str='auto',     # auto (the fastest measured on this device), fp32, bf16 or fp16 (CUDA)
               no_amp:bool=False,        # train in fp32 (same as --precision fp32)
-              compile_:bool=False,      # torch.compile the model
+              compile_:str='auto',      # torch.compile: auto (when it measures faster in a long enough run), on or off
               sync_bn:bool=False        # several GPUs (torchrun): batch-norm statistics over the whole batch
              ):
     "Train the multi-head CNN (or ResNet-18) on a data set or its generated form, and write the results."

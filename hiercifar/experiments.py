@@ -20,7 +20,7 @@ from .hierarchy import Hierarchy, LEVELS, check_weights
 from .data import Cifar100, ImageData, Loader, split_cifar100, long_tailed, atomic_write, default_device
 from .models import get_model, param_summary, choose_precision
 from .losses import get_loss, LOSSES
-from .learner import Learner, DataLoaders, SchedCB, EarlyStoppingCB, CheckpointCB, ProgressCB, set_seed, load_checkpoint, rank_world
+from .learner import Learner, DataLoaders, SchedCB, EarlyStoppingCB, CheckpointCB, ProgressCB, set_seed, load_checkpoint, rank_world, check_compile
 from .metrics import Preds, evaluate
 from . import next_steps   # registers the loss with learned level weights ('learned_levels') in LOSSES
 
@@ -90,7 +90,7 @@ class Config:
     precision: str = 'auto'       # 'auto' (the fastest measured on the device: `choose_precision`), 'fp32', 'bf16' or 'fp16'
     amp: bool = True              # False: fp32 whatever `precision` says (older spelling of precision='fp32')
     channels_last: bool = True
-    compile: bool = False
+    compile: bool|str = 'auto'    # 'auto': compile when it measures faster in a run long enough to pay for it (AutoCompileCB)
     device: str|None = None       # None: CUDA if available
     sync_bn: bool = False         # several GPUs (torchrun): batch-norm statistics over the whole batch (SyncBatchNorm)
     def __post_init__(self): self.validate()
@@ -109,8 +109,10 @@ class Config:
         self.lr = _number(self.lr, 'lr (learning rate)', 0, lo_open=True)
         self.wd = _number(self.wd, 'wd (weight decay)', 0)
         self.imbalance = _number(self.imbalance, 'imbalance (largest / smallest class; 1 keeps the data balanced)', 1)
-        for k in ('augment', 'balanced', 'amp', 'channels_last', 'compile', 'sync_bn'):
+        for k in ('augment', 'balanced', 'amp', 'channels_last', 'sync_bn'):
             if not isinstance(getattr(self, k), bool): raise ConfigError(f"{k} must be True or False, got {getattr(self, k)!r}")
+        try: self.compile = check_compile(self.compile)
+        except ValueError as e: raise ConfigError(str(e)) from None
         try: self.severity = check_weights(self.severity, 3, 'severity weights (same superclass, same group, other group)')
         except ValueError as e: raise ConfigError(str(e)) from None
         self.device = check_device(self.device)
@@ -337,11 +339,11 @@ def _claim(out:Path, cfg:Config, data:ImageData, restart:bool, extend:bool):
         yield answer[0]
 
 def _ddp(model, cfg:Config):
-    "`model` wrapped in DistributedDataParallel (compiled on top if `cfg.compile`): gradients averaged across ranks at every step."
+    "`model` wrapped in DistributedDataParallel (compiled on top if `cfg.compile` is True): gradients averaged across ranks at every step."
     from torch.nn.parallel import DistributedDataParallel as DDP
     dev = next(model.parameters()).device
     fwd = DDP(model, device_ids=[dev.index] if dev.type == 'cuda' else None)
-    return torch.compile(fwd) if cfg.compile else fwd
+    return torch.compile(fwd) if cfg.compile is True else fwd   # 'auto': the Learner's AutoCompileCB decides
 
 # %% ../nbs/06_experiments.ipynb #c012
 def _fmt(v) -> str:

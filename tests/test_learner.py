@@ -137,3 +137,35 @@ def test_fit_continues_and_counts_epochs(tmp_path):
     assert l.epoch == 3 and [r['epoch'] for r in l.history] == [0, 1, 2]
     l.fit(3)                                   # nothing left to do
     assert l.epoch == 3 and len(l.history) == 3
+
+def test_auto_compile_short_run_stays_eager():
+    l = make()                                   # compile='auto' is the default
+    assert l.cb(AutoCompileCB) is not None and l.fwd is l.model
+    l.fit(1)
+    assert l.compile_report['decision'] in ('eager', 'undecided') and l.fwd is l.model
+    assert make(compile=False).cb(AutoCompileCB) is None and make(compile='off').cb(AutoCompileCB) is None
+    with pytest.raises(ValueError, match="compile must be True, False or 'auto', got 'fast'"): make(compile='fast')
+
+class Counting(torch.nn.Module):
+    "A stand-in for a compiled model: the same weights, and a count of the batches it saw."
+    def __init__(self, m, slow=0.): super().__init__(); self.m, self.calls, self.slow = m, [], slow
+    def forward(self, x):
+        self.calls.append((len(x), torch.is_grad_enabled()))
+        if self.slow: import time; time.sleep(self.slow)
+        return self.m(x)
+
+@pytest.mark.parametrize('slow,kept', [(0.5, 'eager'), (0., None)])
+def test_auto_compile_in_the_loop(monkeypatch, slow, kept):
+    "A real training loop with a fake compiler: only full training batches go through it, and a slower one is dropped."
+    import hiercifar.learner as L
+    monkeypatch.setattr(L, 'compiler_available', lambda d: True)
+    made = []
+    cb = AutoCompileCB(warmup=1, n=2, budget_s=0., compile_fn=lambda m: made.append(Counting(m, slow)) or made[-1])
+    l = Learner(multihead_cnn(h, widths=(8, 16, 16), fc=32), DataLoaders.from_parts(TRAIN, VALID, bs=64, device='cpu'),
+                get_loss('multihead', h), h, cbs=[cb], compile=False)
+    l.fit(2)                                     # 600 images: 9 full batches of 64 and one of 24 per epoch
+    assert len(made) == 1 and all(n == 64 and grad for n, grad in made[0].calls)   # never the last batch, never validation
+    r = l.compile_report
+    if kept: assert r['decision'] == kept and 'not faster' in r['why'] and len(made[0].calls) == 3   # trial only
+    else: assert r['decision'] in ('eager', 'compiled') and len(made[0].calls) >= 3
+    assert l.fwd is l.model                      # get_preds and the next fit start from the plain model

@@ -62,6 +62,8 @@ def test_folder_name_encodes_every_setting(data):
     a, b = run_folder(Config(**TINY), data), run_folder(Config(**{**TINY, 'epochs': 3}), data)
     assert a != b and a.name.startswith('synthetic-cnn-split0.8-multihead-seed0-')
     assert run_folder(Config(**{**TINY, 'device': None}), data) == a  # the device is how, not what
+    assert run_folder(Config(**{**TINY, 'compile': 'on'}), data) == a and Config(**{**TINY, 'compile': 'on'}).compile is True
+    with pytest.raises(ConfigError, match="compile must be True, False or 'auto', got 1"): Config(**{**TINY, 'compile': 1})
 
 def test_grid_refuses_other_settings_before_training(data, tmp_path):
     kw = dict(splits=(0.8,), losses=('multihead', 'hce'), progress=False, verbose=False)
