@@ -4,9 +4,12 @@ For each model: the eager training step (channels_last, the precision `choose_pr
 compiled step (which compiles forward and backward), then compiled steps. Prints the compile time, the per-step
 gain and the break-even point in steps and in epochs of CIFAR-100 (50,000 images). Not a test: run it by hand.
 
-    python bench/compile.py [--bs 64] [--reps 3] [--models cnn,resnet18]
+    python bench/compile.py [--bs 64] [--reps 3] [--models cnn,resnet18] [--warm-cache]
+
+By default the compiler's on-disk cache is a fresh, empty folder, so the compile time is what a first run pays
+(a later run on the same machine finds its kernels cached and compiles in seconds: --warm-cache measures that).
 """
-import argparse, time
+import argparse, os, sys, tempfile, time
 import torch
 from hiercifar.hierarchy import Hierarchy
 from hiercifar.data import default_device
@@ -17,12 +20,15 @@ p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
 p.add_argument('--bs', type=int, default=64)
 p.add_argument('--reps', type=int, default=3)
 p.add_argument('--models', default='cnn,resnet18')
+p.add_argument('--warm-cache', action='store_true', help="keep inductor's usual on-disk cache (compiled before: seconds)")
 args = p.parse_args()
+if not args.warm_cache: os.environ['TORCHINDUCTOR_CACHE_DIR'] = tempfile.mkdtemp(prefix='inductor-cold-')   # before torch compiles anything
 dev = default_device()
 h = Hierarchy.cifar100()
 loss_fn = MultiHeadCE(h)
 prec = choose_precision(dev); dtype = precision_dtype(prec)
-print(f"device {dev}, {torch.get_num_threads()} threads, precision {prec}, batch {args.bs}, torch {torch.__version__}")
+print(f"device {dev}, {torch.get_num_threads()} threads, precision {prec}, batch {args.bs}, torch {torch.__version__}, "
+      f"{'warm' if args.warm_cache else 'cold (empty)'} compiler cache")
 
 def sync():
     if dev.type == 'cuda': torch.cuda.synchronize()

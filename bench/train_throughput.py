@@ -9,7 +9,9 @@
 Same model (the course reports' three-headed CNN), same loss, same batch size, same optimiser. The pipelines are
 measured in alternating blocks so that a noisy (shared) machine slows them alike; the medians are reported. Then
 the achieved GFLOP/s of each training step against the better of the fp32 and bf16 matmul peaks measured in the
-same run. Not a test: run it by hand.
+same run, and the same figure for the model's convolutions alone (each timed forward + backward at its own
+shapes): what the step could reach if everything between the convolutions (batch norm, ReLU, dropout, pooling,
+casts, the optimiser) cost nothing. Not a test: run it by hand.
 
     python bench/train_throughput.py [--steps 8] [--rounds 3] [--bs 256] [--workers 2] [--per-class 100]
 """
@@ -120,3 +122,41 @@ for k, v in med.items():
     print(f"{k:40s} {v:7.1f} img/s = {v * flops_per_img / 1e9:6.1f} GFLOP/s = {100 * v * flops_per_img / 1e9 / peak:3.0f}% of peak;"
           f" {v / base:.2f}x seed-style")
 print(f"(medians of {args.rounds} alternating rounds of {args.steps} steps of {args.bs} images)")
+
+# The convolutions alone: each of the model's conv layers, forward + backward at its own input shape, in the precision
+# `choose_precision` picked, channels_last. Their sum is the least a step can take with these kernels.
+import torch.nn as nn, torch.nn.functional as F
+m, _ = make_step(True, new)
+shapes = []
+hooks = [c.register_forward_hook(lambda mod, i, o: shapes.append((mod, tuple(i[0].shape)))) for c in m.modules() if isinstance(c, nn.Conv2d)]
+with torch.no_grad(): m(xb)
+for hk in hooks: hk.remove()
+dtype = precision_dtype(new)
+def conv_time(mod, shape, reps=5):
+    x = torch.randn(shape, device=dev).contiguous(memory_format=torch.channels_last).requires_grad_(shape[1] != 3)  # no input gradient for the images
+    def once():
+        with torch.autocast(dev.type, dtype=dtype or torch.float32, enabled=dtype is not None):
+            y = mod(x)
+        y.backward(torch.ones_like(y))
+    once(); once()
+    best = float('inf')
+    for _ in range(reps):
+        sync(); t = time.perf_counter(); once(); sync(); best = min(best, time.perf_counter() - t)
+    return best
+with FlopCounterMode(display=False) as fc:
+    for mod, shape in shapes:
+        x = torch.randn(shape, device=dev).contiguous(memory_format=torch.channels_last).requires_grad_(shape[1] != 3)
+        y = mod(x); y.backward(torch.ones_like(y))
+conv_flops = fc.get_total_flops()
+conv_s = sum(conv_time(mod, shape) for mod, shape in shapes)
+step_s = args.bs / max(med.values())
+print(f"\nthe {len(shapes)} convolutions alone ({new}, channels_last): {1e3 * conv_s:.0f} ms of the {1e3 * step_s:.0f} ms step "
+      f"({100 * conv_s / step_s:.0f}%), {100 * conv_flops / (flops_per_img * args.bs):.0f}% of its FLOPs, at "
+      f"{conv_flops / conv_s / 1e9:.0f} GFLOP/s = {100 * conv_flops / conv_s / 1e9 / peak:.0f}% of peak")
+print(f"ceiling: even with everything else free, the step would reach {flops_per_img * args.bs / conv_s / 1e9:.0f} GFLOP/s "
+      f"= {100 * flops_per_img * args.bs / conv_s / 1e9 / peak:.0f}% of peak")
+
+best_k = max(med, key=med.get)
+pct, ratio = 100 * med[best_k] * flops_per_img / 1e9 / peak, med[best_k] / base
+print(f"\nissue 19's goals for {best_k}: step >= 75% of the matmul peak: {'met' if pct >= 75 else 'NOT met'} ({pct:.0f}%); "
+      f">= 1.7x the course reports' pipeline: {'met' if ratio >= 1.7 else 'NOT met'} ({ratio:.2f}x)")

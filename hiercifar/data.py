@@ -329,7 +329,9 @@ def synthetic_images(hier:Hierarchy, # the classes (and their tree, if any) the 
                      n_test:int=100,  # images per class in test
                      seed:int=0, cfg:SynthConfig|None=None,
                      size:int=32,     # image side in pixels: 32 (CIFAR), 64 (Tiny ImageNet), 96 (STL-10)
-                     chunk:int=5000) -> dict:
+                     chunk:int=5000,
+                     sample_seed:int|None=None # None: images drawn in the patterns' random stream; a number: other images of the same classes
+                    ) -> dict:
     "Generate images whose classes (and tree) show in the pixels: `{'train': (x, fine), 'test': (x, fine)}`, x uint8 (N, 3, size, size)."
     for k, v in (('n_train', n_train), ('n_test', n_test), ('size', size)):
         if isinstance(v, bool) or not isinstance(v, int) or v < (k == 'size'): raise ValueError(f"{k} must be a whole number ≥ {int(k == 'size')}, got {v!r}")
@@ -340,6 +342,7 @@ def synthetic_images(hier:Hierarchy, # the classes (and their tree, if any) the 
         protos = [_smooth(hier.n_fine, r, g, size) for r in (2, 4, 8)]
     else:
         protos = [_smooth(hier.sizes[k], r, g, size) for k, r in (('group', 2), ('coarse', 4), ('fine', 8))]
+    if sample_seed is not None: g = torch.Generator().manual_seed(sample_seed)   # the same class patterns, other images
     shift = round(cfg.shift * size / 32)
     out = {}
     for part, n in (('train', n_train), ('test', n_test)):

@@ -260,10 +260,10 @@ def write_stl10(root, parts:dict, unlabeled=None, # (N, 3, 96, 96) uint8 images,
     return d
 
 def _unlabeled_chunks(hier, n:int, seed:int, size:int, cfg=None, chunk:int=10_000):
-    "Images without labels, drawn from the same classes in chunks (so 100,000 of them never sit in memory at once)."
+    "Images without labels, drawn from the labelled images' classes (the same patterns, seed `seed`) in chunks (so 100,000 never sit in memory at once)."
     for j, lo in enumerate(range(0, n, chunk)):
         m = min(chunk, n - lo)
-        yield synthetic_images(hier, -(-m // hier.n_fine), 0, (seed + 1) * 1_000_003 + j, cfg, size, chunk=1000)['train'][0][:m]
+        yield synthetic_images(hier, -(-m // hier.n_fine), 0, seed, cfg, size, chunk=1000, sample_seed=(seed + 1) * 1_000_003 + j)['train'][0][:m]
 
 def synthetic_stl10(n_train:int=500, n_test:int=800, n_unlabeled:int=0, seed:int=0, cfg:SynthConfig|None=None) -> dict:
     "Generate STL-10 stand-in images: `{'train': (x, labels), 'test': (x, labels), 'unlabeled': x}`, x uint8 (N, 3, 96, 96)."

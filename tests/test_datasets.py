@@ -363,3 +363,14 @@ def test_short_run_beats_chance_on_200_flat_classes(tmp_path):
     _, m = train(Config(epochs=4, augment=False, **kw), d, progress=False)
     print(f"tinyimagenet: top-1 {m['argmax']['acc_fine']:.3f}, top-5 {m['argmax']['top5_fine']:.3f} (chance 0.005, 0.025)")
     assert set(m['argmax']) == {'acc_fine', 'top5_fine'} and m['argmax']['acc_fine'] > 0.05   # 10 × chance
+
+def test_stl10_unlabeled_images_come_from_the_labelled_classes():
+    "Without nuisance and noise every generated image is its class's pattern (maybe flipped): the unlabeled ones too."
+    g = synthetic_stl10(1, 0, n_unlabeled=30, seed=3, cfg=SynthConfig(own=0, pixel=0, shift=0, contrast=0))
+    x, y = g['train']
+    pattern = {int(c): {tuple(x[i].flatten().tolist()),
+                        tuple(x[i].flip(-1).flatten().tolist())} for i, c in enumerate(y)}
+    known = set().union(*pattern.values())
+    assert all(tuple(u.flatten().tolist()) in known for u in g['unlabeled'])
+    other = synthetic_stl10(1, 0, n_unlabeled=30, seed=4, cfg=SynthConfig(own=0, pixel=0, shift=0, contrast=0))['unlabeled']
+    assert not any(tuple(u.flatten().tolist()) in known for u in other)   # another seed: other classes' patterns
