@@ -1,6 +1,6 @@
-"""Training throughput: hiercifar's pipeline against a seed-style one, side by side in one run.
+"""Training throughput: hiercifar's pipeline against the course reports' one, side by side in one run.
 
-(a) seed-style: torchvision's CIFAR100 dataset read from the same files, per-image PIL transforms
+(a) the course reports' pipeline: torchvision's CIFAR100 dataset read from the same files, per-image PIL transforms
     (RandomCrop(32, padding=4), RandomHorizontalFlip, ToTensor, Normalize) in DataLoader workers, fp32, NCHW.
 (b) hiercifar, before issue 19: the whole data set in memory as uint8 on the device, crop + flip + normalise on
     whole batches, channels_last, and bf16 autocast wherever oneDNN/CUDA *said* it supports bf16.
@@ -29,7 +29,7 @@ p.add_argument('--steps', type=int, default=8, help='timed training steps per bl
 p.add_argument('--rounds', type=int, default=3, help='alternating blocks per pipeline')
 p.add_argument('--bs', type=int, default=256)
 p.add_argument('--per-class', type=int, default=100, help='generated training images per class (full size: 500)')
-p.add_argument('--workers', type=int, default=2, help='DataLoader workers of the seed-style pipeline')
+p.add_argument('--workers', type=int, default=2, help="DataLoader workers of the course reports' pipeline")
 args = p.parse_args()
 
 dev = default_device()
@@ -75,11 +75,11 @@ tf = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTenso
 dl = torch.utils.data.DataLoader(Unchecked(str(root), train=True, transform=tf), batch_size=args.bs, shuffle=True,
                                  num_workers=args.workers, drop_last=True, persistent_workers=args.workers > 0,
                                  pin_memory=dev.type == 'cuda')
-def seed_batches():
+def report_batches():
     while True:
         for x, y in dl: yield x.to(dev), h.labels(y.to(dev))
 
-pipes = {'seed-style (fp32, NCHW, PIL)': (seed_batches(), make_step(False, 'fp32')[1]),
+pipes = {'course reports (fp32, NCHW, PIL)': (report_batches(), make_step(False, 'fp32')[1]),
          f'hiercifar before ({old}, channels_last)': (fast_batches(0), make_step(True, old)[1])}
 if new != old: pipes[f'hiercifar now ({new}, channels_last)'] = (fast_batches(0), make_step(True, new)[1])
 else: print(f"(the automatic choice is the old one on this machine: 'before' and 'now' are the same pipeline)")
@@ -114,13 +114,13 @@ peaks = {'fp32': matmul_peak(torch.float32), 'bf16': matmul_peak(torch.bfloat16)
 if dev.type == 'cuda': peaks['fp16'] = matmul_peak(torch.float16)
 best_name = max(peaks, key=peaks.get); peak = peaks[best_name]
 med = {k: statistics.median(v) for k, v in rates.items()}
-base = med['seed-style (fp32, NCHW, PIL)']
+base = med['course reports (fp32, NCHW, PIL)']
 print(f"\ntraining step: {flops_per_img / 1e6:.0f} MFLOP per image (forward + backward)")
 print("matmul peak measured here (best of a few 2048² products): " + ', '.join(f"{k} {v:.0f}" for k, v in peaks.items()) +
       f" GFLOP/s -> reference peak {peak:.0f} ({best_name})")
 for k, v in med.items():
     print(f"{k:40s} {v:7.1f} img/s = {v * flops_per_img / 1e9:6.1f} GFLOP/s = {100 * v * flops_per_img / 1e9 / peak:3.0f}% of peak;"
-          f" {v / base:.2f}x seed-style")
+          f" {v / base:.2f}x the course reports'")
 print(f"(medians of {args.rounds} alternating rounds of {args.steps} steps of {args.bs} images)")
 
 # The convolutions alone: each of the model's conv layers, forward + backward at its own input shape, in the precision

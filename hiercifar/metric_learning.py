@@ -269,9 +269,9 @@ def plot_embedding(emb:torch.Tensor, y:dict, hier:Hierarchy, levels=('fine', 'co
     return fig
 
 # %% ../nbs/14_metric_learning.ipynb #c044
-def compare_aux(data:ImageData, methods:dict, # name → `metric_loss` settings
+def compare_aux(data:ImageData, methods:dict, # name → metric_loss settings
                 seeds=(0, 1, 2), epochs:int=6, lr:float=1e-2, bs:int=64,
-                model_kwargs:dict|None=None,   # for `multihead_cnn`
+                model_kwargs:dict|None=None,   # for multihead_cnn
                 precision:str='fp32', device=None) -> tuple:
     "Train each method for each seed under one budget (model, epochs, lr, batches, one-cycle schedule): a table with a row per run, and the learners."
     for name, kw in methods.items(): metric_loss(data.hier, dim=1, **kw)          # every setting checked before any training

@@ -50,8 +50,8 @@ def shrink(data:ImageData, factor:int,
 # %% ../nbs/15_pretraining.ipynb #c014
 class StackedAE(nn.Module):
     "Encoder layers, each with its decoder, after a fixed input step `prep`; as a model, images → `nf` features."
-    def __init__(self, prep:nn.Module, encoders, decoders, out:nn.Module, # `out`: the top code → (B, nf) features
-                 nf:int, size:int, shape:tuple):  # feature count; image side it takes; the shape `reconstruct` gives
+    def __init__(self, prep:nn.Module, encoders, decoders, out:nn.Module, # out: the top code → (B, nf) features
+                 nf:int, size:int, shape:tuple):  # feature count; image side it takes; the shape reconstruct gives
         super().__init__()
         self.prep, self.encoders, self.decoders, self.out = prep, nn.ModuleList(encoders), nn.ModuleList(decoders), out
         self.nf, self.size, self.shape = nf, size, tuple(shape)
@@ -202,7 +202,7 @@ def fine_tune(model:nn.Module, train:Part, test:Part, epochs:int=30, lr:float=1e
     return learn
 
 # %% ../nbs/15_pretraining.ipynb #c026
-def accuracy_table(learners:dict, # name → a fitted `Learner` whose validation part is the test part
+def accuracy_table(learners:dict, # name → a fitted Learner whose validation part is the test part
                    hier:Hierarchy) -> pd.DataFrame:
     "Per model: the accuracy of every head (fine, coarse, group) on the test part, then the fine accuracy of each class."
     rows = {}
@@ -214,10 +214,10 @@ def accuracy_table(learners:dict, # name → a fitted `Learner` whose validation
     return pd.DataFrame(rows).T
 
 def pretrain_vs_scratch(make, # () → StackedAE: builds the network, the same initial weights every call
-                        data:ImageData, # with `unlabeled` images; images of the side `make` builds for
+                        data:ImageData, # with unlabeled images; images of the side make builds for
                         n_labelled:int=5,  # labelled training images per class for fine-tuning
                         ae_epochs:int=5, ft_epochs:int=30, ae_lr:float=1e-3, lr:float=1e-3, bs:int=64,
-                        ae_bs:int|None=None, # batch size of the pretraining (None: `bs`)
+                        ae_bs:int|None=None, # batch size of the pretraining (None: bs)
                         seed:int=0, device=None, precision:str='fp32') -> dict:
     "Pretrain one copy of `make()` on `data.unlabeled`, fine-tune it and an untouched copy alike on `n_labelled` images per class; compare on `data.test`."
     if data.unlabeled is None or not len(data.unlabeled):
