@@ -205,7 +205,7 @@ def check_compile(v) -> bool|str:
     "A `compile` setting: True, False or 'auto' (also 'on' / 'off'), else one clear error."
     if isinstance(v, bool): return v
     if isinstance(v, str) and v.lower() in ('auto', 'on', 'off'): return {'auto': 'auto', 'on': True, 'off': False}[v.lower()]
-    raise ValueError(f"compile must be True, False or 'auto', got {v!r}")
+    raise ValueError(f"compile must be 'auto', 'on' or 'off' (or True / False), got {v!r}")
 
 def compiler_available(device) -> bool:
     "Can torch.compile generate code for `device` here (a C++ compiler for the CPU, Triton for CUDA)?"

@@ -144,7 +144,7 @@ def test_auto_compile_short_run_stays_eager():
     l.fit(1)
     assert l.compile_report['decision'] in ('eager', 'undecided') and l.fwd is l.model
     assert make(compile=False).cb(AutoCompileCB) is None and make(compile='off').cb(AutoCompileCB) is None
-    with pytest.raises(ValueError, match="compile must be True, False or 'auto', got 'fast'"): make(compile='fast')
+    with pytest.raises(ValueError, match=r"compile must be 'auto', 'on' or 'off' \(or True / False\), got 'fast'"): make(compile='fast')
 
 class Counting(torch.nn.Module):
     "A stand-in for a compiled model: the same weights, and a count of the batches it saw."

@@ -63,7 +63,7 @@ def test_folder_name_encodes_every_setting(data):
     assert a != b and a.name.startswith('synthetic-cnn-split0.8-multihead-seed0-')
     assert run_folder(Config(**{**TINY, 'device': None}), data) == a  # the device is how, not what
     assert run_folder(Config(**{**TINY, 'compile': 'on'}), data) == a and Config(**{**TINY, 'compile': 'on'}).compile is True
-    with pytest.raises(ConfigError, match="compile must be True, False or 'auto', got 1"): Config(**{**TINY, 'compile': 1})
+    with pytest.raises(ConfigError, match=r"compile must be 'auto', 'on' or 'off' \(or True / False\), got 1"): Config(**{**TINY, 'compile': 1})
 
 def test_grid_refuses_other_settings_before_training(data, tmp_path):
     kw = dict(splits=(0.8,), losses=('multihead', 'hce'), progress=False, verbose=False)
@@ -148,6 +148,7 @@ CASES = [  # (command, arguments that replace or extend the valid ones above, wh
     ('train', ['--bs', '0'], 'bs (batch size) must be a whole number ≥ 1, got 0'),
     ('train', ['--lr', 'inf'], 'lr (learning rate) must be a finite number > 0, got inf'),
     ('train', ['--lr', '0'], 'lr (learning rate) must be a finite number > 0'),
+    ('train', ['--compile_', 'fast'], "compile must be 'auto', 'on' or 'off' (or True / False), got 'fast'"),
     ('train', ['--lr', 'nan'], 'lr (learning rate) must be a finite number > 0, got nan'),
     ('train', ['--sched', 'cosine'], "sched must be one of onecycle, exp, plateau, got 'cosine'"),
     ('train', ['--imbalance', '0.5'], 'imbalance (largest / smallest class; 1 keeps the data balanced) must be a finite number ≥ 1, got 0.5'),
