@@ -289,7 +289,7 @@ def compare_aux(data:ImageData, methods:dict, # name → metric_loss settings
     return pd.DataFrame(rows), learners
 
 def ranking(runs:pd.DataFrame, by:str='head', digits:int=3) -> pd.DataFrame:
-    "Per method, each metric over the seeds as 'mean ± standard deviation (worst – best)', best mean of `by` first."
+    "Per method, each metric over the random seeds as 'mean ± standard deviation (worst – best)', best mean of `by` first."
     cols = [c for c in runs.columns if c not in ('method', 'seed')]
     g = runs.groupby('method', sort=False)[cols]
     mean, std, lo, hi = g.mean(), g.std(), g.min(), g.max()
