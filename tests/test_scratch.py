@@ -29,10 +29,10 @@ def test_ce_matches_torch(reduction):
     a, b = z.clone().requires_grad_(), z.clone().requires_grad_()
     mine, ref = cross_entropy(a, y, reduction), F.cross_entropy(b, y, reduction=reduction)
     assert mine.shape == ref.shape
-    torch.testing.assert_close(mine, ref, rtol=0, atol=1e-5)
+    torch.testing.assert_close(mine, ref)   # float32's default: relative to the value (a sum over 32 rows is ~130)
     mine.sum().backward(); ref.sum().backward()
-    torch.testing.assert_close(a.grad, b.grad, rtol=0, atol=1e-6)
-    torch.testing.assert_close(cross_entropy_grad(z, y, reduction), b.grad, rtol=0, atol=1e-6)
+    torch.testing.assert_close(a.grad, b.grad, rtol=1.3e-6, atol=1e-6)
+    torch.testing.assert_close(cross_entropy_grad(z, y, reduction), b.grad, rtol=1.3e-6, atol=1e-6)
 
 def test_ce_known_values():
     # two classes with logits (0, 0): p = 1/2, loss log 2; (log 3, 0) with y=0: p = 3/4, loss log(4/3)
@@ -81,7 +81,7 @@ def test_scratch_ce_is_multihead_ce():
     out = {l: torch.randn(16, n, generator=g) * 5 for l, n in h.sizes.items()}
     y = h.labels(torch.randint(0, 100, (16,), generator=g))
     for hw in [(1., 1., 1.), (2., 0.5, 0.), (0., 1., 1.)]:
-        torch.testing.assert_close(ScratchCE(h, hw)(out, y), MultiHeadCE(h, hw)(out, y), rtol=0, atol=1e-5)
+        torch.testing.assert_close(ScratchCE(h, hw)(out, y), MultiHeadCE(h, hw)(out, y))
     assert ScratchCE(h)({k: v.bfloat16() for k, v in out.items()}, y).dtype == torch.float32
     with pytest.raises(ValueError, match='head weights'): ScratchCE(h, (0., 0., 0.))
 
