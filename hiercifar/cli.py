@@ -26,10 +26,13 @@ def _generated(name:str, n_train:int, n_test:int, root, seed:int) -> ImageData:
     "The generated stand-in of a named data set, written once under `root` in its original format."
     _per_class(n_train, n_test)
     spec = hds.DATASETS[name]
-    where = Path(root).expanduser()/(f'synthetic-{n_train}-{n_test}-seed{seed}' if name == 'cifar100' else f'synthetic-{name}-{n_train}-{n_test}-seed{seed}')
+    where = Path(root).expanduser()/(f'synthetic-{n_train}-{n_test}-seed{seed}' if name == 'cifar100'
+                                     else f'synthetic-{name}-{n_train}-{n_test}-seed{seed}')
     try:
         if not spec.present(where): spec.write_synthetic(where, n_train, n_test, seed)
-    except OSError as e: raise ValueError(f"cannot write the generated data under {root} ({e.strerror or e}); choose another --root") from None
+    except OSError as e:
+        raise ValueError(f"cannot write the generated data under {root} ({e.strerror or e}); "
+                         "choose another --root") from None
     return spec.load(where)
 
 _DATA_DIRS = (CIFAR_DIR, hds.C10_DIR, hds.STL_DIR, hds.TINY_DIR)
@@ -40,18 +43,22 @@ def _image_folder(p:Path) -> bool:
     return bool(subs) and not set(subs) & set(_DATA_DIRS) and not (p/'meta').exists()
 
 def _download(name:str, data_dir, spec) -> ImageData:
-    print(f"{spec.title} not in {Path(data_dir)/spec.folder}: downloading it ({spec.download_size}) with torchvision…", file=sys.stderr)
+    print(f"{spec.title} not in {Path(data_dir)/spec.folder}: downloading it ({spec.download_size}) with torchvision…",
+          file=sys.stderr)
     try: return spec.load(data_dir, download=True)
-    except (urllib.error.URLError, ConnectionError, TimeoutError, RuntimeError, OSError) as e:  # no network, a bad md5, a full disk
+    # no network, a bad md5, a full disk
+    except (urllib.error.URLError, ConnectionError, TimeoutError, RuntimeError, OSError) as e:
         raise RuntimeError(f"could not download {spec.title} into {data_dir} ({e}); check the network, "
                            f"or run offline on generated data with --data {name} --synthetic") from None
 
 def _cifar100(data, download:bool, offline:bool) -> Cifar100:
     "CIFAR-100 from the folder `data`, downloaded there first if need be (unless offline)."
     if (download or not (cifar_dir(data)/'test').exists()) and not offline:
-        print(f"CIFAR-100 not in {Path(data)/'cifar-100-python'}: downloading it (161 MB) with torchvision…", file=sys.stderr)
+        print(f"CIFAR-100 not in {Path(data)/'cifar-100-python'}: downloading it (161 MB) with torchvision…",
+              file=sys.stderr)
         try: hdata.download_cifar100(data)
-        except (urllib.error.URLError, ConnectionError, TimeoutError, RuntimeError, OSError) as e:  # no network, a bad md5, a full disk
+        # no network, a bad md5, a full disk
+        except (urllib.error.URLError, ConnectionError, TimeoutError, RuntimeError, OSError) as e:
             raise RuntimeError(f"could not download CIFAR-100 into {data} ({e}); check the network, "
                                f"or run offline on generated data with --data synthetic") from None
     return load_cifar100(data)
@@ -66,7 +73,8 @@ def get_data(data:str='data',   # a data set's name (cifar100, cifar10, stl10, t
             ) -> ImageData:
     "Load the data a command asks for: a named data set (downloaded on first use), its generated form, or a folder."
     if download and offline: raise ValueError("--download and --offline contradict each other: choose one")
-    if download and (synthetic or data == 'synthetic'): raise ValueError("--download and generated data contradict each other: drop --download, or --synthetic")
+    if download and (synthetic or data == 'synthetic'):
+        raise ValueError("--download and generated data contradict each other: drop --download, or --synthetic")
     if data == 'synthetic': return _generated('cifar100', n_train, n_test, root, seed)
     if data in hds.DATASETS:
         if synthetic: return _generated(data, n_train, n_test, root, seed)
@@ -76,14 +84,17 @@ def get_data(data:str='data',   # a data set's name (cifar100, cifar10, stl10, t
         return spec.load(data_dir)
     p = Path(data).expanduser()
     import difflib
-    near = difflib.get_close_matches(str(data).lower(), list(hds.DATASETS) + ['synthetic'], 1, 0.75) if not p.exists() else []
-    if near: raise ValueError(f"unknown data set {data!r}: did you mean {near[0]}? Choose one of {', '.join(hds.DATASETS)}, "
-                              f"synthetic, or a folder")
+    near = (difflib.get_close_matches(str(data).lower(), list(hds.DATASETS) + ['synthetic'], 1, 0.75)
+            if not p.exists() else [])
+    if near:
+        raise ValueError(f"unknown data set {data!r}: did you mean {near[0]}? Choose one of {', '.join(hds.DATASETS)}, "
+                         f"synthetic, or a folder")
     if synthetic:
         raise ValueError(f"--synthetic needs a data set's name ({', '.join(hds.DATASETS)}), not the folder {data}: "
                          f"a folder of your own images has no generated form")
     if p.exists() and not p.is_dir():
-        raise ValueError(f"--data {data} is a file; give the folder that holds (or will hold) cifar-100-python/, or 'synthetic', "
+        raise ValueError(f"--data {data} is a file; give the folder that holds (or will hold) cifar-100-python/, or "
+                         f"'synthetic', "
                          f"or a data set's name ({', '.join(hds.DATASETS)}), or a folder of class subfolders of images")
     found = hds.detect(p) if p.is_dir() else None
     if found and found != 'cifar100':
@@ -96,14 +107,16 @@ def _fail(msg):
     "Exit with status 2 and a one-line reason (no traceback)."
     print(f"error: {' '.join(str(msg).split())}", file=sys.stderr); sys.exit(2)
 
-_USER_ERRORS = (ValueError, FileNotFoundError, RuntimeError)  # data, settings and results-folder errors all say what to do
+# data, settings and results-folder errors all say what to do
+_USER_ERRORS = (ValueError, FileNotFoundError, RuntimeError)
 
 def _load(*args, **kwargs) -> ImageData:
     try: return get_data(*args, **kwargs)
     except _USER_ERRORS as e: _fail(e)
 
 def _main(cli):
-    "Run a `call_parse` command as a terminal program: every bad input, argparse's own included, gives one line and exit status 2."
+    ("Run a `call_parse` command as a terminal program: every bad input, argparse's own included, gives one line and "
+     "exit status 2.")
     from fastcore.script import anno_parser
     p = anno_parser(cli.__wrapped__, prog=Path(sys.argv[0]).name)
     p.error = lambda msg: _fail(f"{msg} (see {p.prog} --help)")
@@ -113,7 +126,7 @@ def _main(cli):
 
 # %% ../nbs/09_cli.ipynb #c007
 @call_parse
-def info_cli(data:str='data',      # cifar100, cifar10, stl10, tinyimagenet, 'synthetic', or a folder (CIFAR-100's, downloaded there on first use)
+def info_cli(data:str='data',      # cifar100, cifar10, stl10, tinyimagenet, 'synthetic', or a folder (CIFAR-100 downloads there)
              download:bool=False,   # download the data again even if it is there
              offline:bool=False,    # never download: fail if the data is missing
              synthetic:bool=False,  # the generated form of the named data set (offline)
@@ -134,11 +147,14 @@ def info_cli(data:str='data',      # cifar100, cifar10, stl10, tinyimagenet, 'sy
     print(f"\n{d!r}\nloaded from {d.root} in {dt:.2f}s")
     print(f"data set: {spec.title if spec else 'image folder'}{' (GENERATED stand-in)' if d.synthetic else ''}; "
           f"images {d.size}×{d.size}; {h.n_fine} classes; hierarchy: "
-          + (' → '.join(f"{h.sizes[l]} {dict(fine='classes', coarse='superclasses', group='groups')[l]}" for l in h.levels) if not h.is_flat else 'none (flat classes)'))
+          + (' → '.join(f"{h.sizes[l]} {dict(fine='classes', coarse='superclasses', group='groups')[l]}" for l in h.levels)
+             if not h.is_flat else 'none (flat classes)'))
     for name, p in (('train', d.train), ('test', d.test)):
         c = p.counts()
-        print(f"{name:>5}: {len(p):6d} images, {tuple(p.x.shape[1:])} uint8, {c.min().item()}–{c.max().item()} per class")
-    if d.unlabeled is not None: print(f"unlabeled: {len(d.unlabeled)} images {tuple(d.unlabeled.shape[1:])} uint8, memory-mapped")
+        print(f"{name:>5}: {len(p):6d} images, {tuple(p.x.shape[1:])} uint8, {c.min().item()}–{c.max().item()} per "
+              f"class")
+    if d.unlabeled is not None:
+        print(f"unlabeled: {len(d.unlabeled)} images {tuple(d.unlabeled.shape[1:])} uint8, memory-mapped")
     print(f"channel mean {tuple(round(v, 4) for v in d.mean)}, std {tuple(round(v, 4) for v in d.std)}")
 
 def info_main():
@@ -185,7 +201,7 @@ def _lower_lr(lr:float) -> float:
 
 # %% ../nbs/09_cli.ipynb #c010
 @call_parse
-def train_cli(data:str='data',          # cifar100, cifar10, stl10, tinyimagenet, 'synthetic' (offline, generated), or a folder (CIFAR-100's, downloaded there on first use; or your images)
+def train_cli(data:str='data',          # cifar100, cifar10, stl10, tinyimagenet, 'synthetic', or a folder (CIFAR-100's or yours)
               download:bool=False,      # download the data again even if it is there
               offline:bool=False,       # never download: fail if the data is missing
               synthetic:bool=False,     # the generated form of the named data set (offline)
@@ -198,11 +214,13 @@ def train_cli(data:str='data',          # cifar100, cifar10, stl10, tinyimagenet
               lr:float=2e-3,            # peak learning rate
               sched:str='onecycle',     # onecycle, exp or plateau
               seed:int=0,               # seed of the split, the initial weights and the data order
-              severity:str=None,        # severity weights 'w1,w2,w3' (same superclass, same group, other group); default 1,2,3
+              # severity weights 'w1,w2,w3' (same superclass, same group, other group); default 1,2,3
+              severity:str=None,
               multipliers:str=None,     # hce: mistake multipliers 'm1,m2,m3'; default 1,2,4
               head_weights:str=None,    # loss weights of the fine, superclass and group heads 'wf,wc,wg'; default 1,1,1
               lam:float=None,           # severity: weight of the expected severity; default 1
-              form:str=None,            # severity: 'expected' (differentiable, the default) or 'predicted' (the course reports')
+              # severity: 'expected' (differentiable, the default) or 'predicted' (the course reports')
+              form:str=None,
               alpha:float=None,         # hxe: α
               beta:float=None,          # soft: β
               gamma:float=None,         # focal: γ; consistency: weight of the consistency term
@@ -212,7 +230,8 @@ def train_cli(data:str='data',          # cifar100, cifar10, stl10, tinyimagenet
               n_train:int=50,           # synthetic data: training images per class
               n_test:int=10,            # synthetic data: test images per class
               root:str='~/.cache/hiercifar', # where synthetic data is written
-              out:str=None,             # results folder; default results/<data>-<model>-split<split>-<loss>-seed<seed>-<hash of all settings>
+              # results folder; default results/<data>-<model>-split<split>-<loss>-seed<seed>-<hash of all settings>
+              out:str=None,
               restart:bool=False,       # replace the run that OUT holds, whatever its settings
               extend:bool=False,        # let the finished run in OUT train on to EPOCHS (schedules exp and plateau)
               device:str=None,          # cpu or cuda; default: cuda when available
@@ -223,7 +242,8 @@ def train_cli(data:str='data',          # cifar100, cifar10, stl10, tinyimagenet
              ):
     "Train the multi-head CNN (or ResNet-18) on a data set or its generated form, and write the results."
     from hiercifar.experiments import train, run_folder, RunFolderError
-    sev, mul, hw = _floats(severity, 3, '--severity'), _floats(multipliers, 3, '--multipliers'), _floats(head_weights, 3, '--head_weights')
+    sev, mul = _floats(severity, 3, '--severity'), _floats(multipliers, 3, '--multipliers')
+    hw = _floats(head_weights, 3, '--head_weights')
     cfg = _config(model=model, loss=loss, split=split, epochs=epochs, bs=bs, lr=lr, sched=sched, seed=seed,
                   severity=sev or (1., 2., 3.), imbalance=imbalance, balanced=balanced, patience=patience,
                   precision=precision, amp=not no_amp, device=device, compile=compile_, sync_bn=sync_bn,
@@ -235,11 +255,15 @@ def train_cli(data:str='data',          # cifar100, cifar10, stl10, tinyimagenet
     try: _, m = train(cfg, d, out, restart=restart, extend=extend)
     except NonFiniteLossError as e:
         _fail(f"{e.facts} Rerun the same command with --lr {_lower_lr(cfg.lr):g} --restart (--restart starts afresh: "
-              f"the checkpoint holds the diverged run's optimizer and schedule){'' if no_amp or precision == 'fp32' else '; if it happens again, add --precision fp32'}.")
+              f"the checkpoint holds the diverged run's optimizer and "
+              f"schedule){'' if no_amp or precision == 'fp32' else '; if it happens again, add --precision fp32'}.")
     except (ValueError, FileNotFoundError) as e: _fail(e)   # settings, results folder, checkpoint: each says what to do
     a = m['argmax']
-    nums = [f"{lab} {a[k]:.4f}" for k, lab in (('acc_fine', 'class'), ('acc_coarse', 'superclass'), ('acc_group', 'group')) if k in a]
-    if 'avg_severity' in a: nums.append(f"avg severity {a['avg_severity']:.4f}" + (f" (CRM: {m['crm']['avg_severity']:.4f})" if 'crm' in m else ''))
+    nums = [f"{lab} {a[k]:.4f}" for k, lab in (('acc_fine', 'class'), ('acc_coarse', 'superclass'), ('acc_group', 'group'))
+            if k in a]
+    if 'avg_severity' in a:
+        nums.append(f"avg severity {a['avg_severity']:.4f}"
+                    + (f" (CRM: {m['crm']['avg_severity']:.4f})" if 'crm' in m else ''))
     elif 'top5_fine' in a: nums.append(f"top-5 {a['top5_fine']:.4f}")   # flat classes: no levels, no severity
     say(f"\nvalidation ({m['n_valid']} images{', generated data' if m['synthetic'] else ''}): " + '  '.join(nums))
     say(f"results: {out}")
@@ -264,19 +288,21 @@ def _value(s:str):
     except ValueError: return t
 
 def _grid(s:str|None) -> dict|None:
-    "--grid 'lr=1e-3,1e-2;loss_kwargs.beta=0,0.999' → {'lr': [0.001, 0.01], 'loss_kwargs.beta': [0, 0.999]} (every combination)."
+    ("--grid 'lr=1e-3,1e-2;loss_kwargs.beta=0,0.999' → {'lr': [0.001, 0.01], 'loss_kwargs.beta': [0, 0.999]} (every "
+     "combination).")
     if s is None or not str(s).strip(): return None
     g = {}
     for axis in str(s).split(';'):
         k, eq, vs = axis.partition('=')
         vals = [v for v in vs.split(',') if v.strip()]
         if not eq or not k.strip() or not vals:
-            _fail(f"--grid {s!r}: give each axis as NAME=V1,V2,... and separate axes with ';', e.g. --grid 'lr=1e-3,1e-2;loss_kwargs.beta=0,0.999'")
+            _fail(f"--grid {s!r}: give each axis as NAME=V1,V2,... and separate axes with ';', e.g. --grid "
+                  f"'lr=1e-3,1e-2;loss_kwargs.beta=0,0.999'")
         g[k.strip()] = [_value(v) for v in vals]
     return g
 
 @call_parse
-def experiments_cli(data:str='data',        # cifar100, cifar10, stl10, tinyimagenet, 'synthetic', or a folder (CIFAR-100's, or your images)
+def experiments_cli(data:str='data',        # cifar100, cifar10, stl10, tinyimagenet, 'synthetic', or a folder (CIFAR-100's or yours)
                     download:bool=False,    # download the data again even if it is there
                     offline:bool=False,     # never download: fail if the data is missing
                     synthetic:bool=False,   # the generated form of the named data set (offline)
@@ -288,9 +314,11 @@ def experiments_cli(data:str='data',        # cifar100, cifar10, stl10, tinyimag
                     epochs:int=30,          # epochs per run
                     bs:int=256,             # batch size
                     lr:float=2e-3,          # peak learning rate
-                    imbalance:float=1.,     # > 1: train on a long-tailed subset with this ratio of the largest to the smallest class
+                    # > 1: train on a long-tailed subset with this ratio of the largest to the smallest class
+                    imbalance:float=1.,
                     balanced:bool=False,    # class-balanced sampling
-                    grid:str=None,          # more axes, every combination: 'lr=1e-3,1e-2;loss_kwargs.beta=0,0.999' (any Config field)
+                    # more axes, every combination: 'lr=1e-3,1e-2;loss_kwargs.beta=0,0.999' (any Config field)
+                    grid:str=None,
                     n_train:int=50,         # synthetic data: training images per class
                     n_test:int=10,          # synthetic data: test images per class
                     root:str='~/.cache/hiercifar', # where synthetic data is written
@@ -298,20 +326,26 @@ def experiments_cli(data:str='data',        # cifar100, cifar10, stl10, tinyimag
                     device:str=None,        # cpu or cuda
                     quiet:bool=False        # no progress bars
                    ):
-    "Run the course reports' grid of splits × losses × seeds (× any other settings, with --grid), then print and save the summary table."
+    ("Run the course reports' grid of splits × losses × seeds (× any other settings, with --grid), then print and "
+     "save the summary table.")
     from hiercifar.experiments import run_experiments, plot_summary, plot_grid, grid_points, with_point, ConfigError
     sp, ls, sd = _list(splits, str, '--splits'), _list(losses, str, '--losses'), _list(seeds, int, '--seeds')
     g = _grid(grid)
     try: pts = grid_points(g)
     except ConfigError as e: _fail(e)
     common = dict(model=model, epochs=epochs, bs=bs, lr=lr, imbalance=imbalance, balanced=balanced, device=device)
-    common = {k: v for k, v in common.items() if k not in {p.split('.')[0] for pt in pts for p in pt}}   # the grid's axes vary
-    cfgs = [_config(**with_point(dict(split=s, loss=l, seed=k, **common), pt))      # every run validated before any work
+    # the grid's axes vary
+    common = {k: v for k, v in common.items() if k not in {p.split('.')[0] for pt in pts for p in pt}}
+    # every run validated before any work
+    cfgs = [_config(**with_point(dict(split=s, loss=l, seed=k, **common), pt))
             for s in sp for l in ls for k in sd for pt in pts]
     d = _load(data, download, n_train, n_test, root, offline=offline, synthetic=synthetic, data_dir=data_dir)
     print(repr(d))
-    try: df = run_experiments(d, out, tuple(dict.fromkeys(c.split for c in cfgs)), ls, sd, progress=not quiet, grid=g, **common)
-    except NonFiniteLossError as e: _fail(f"{e.facts} Rerun into another --out with a lower learning rate, e.g. --lr {_lower_lr(lr):g}.")
+    try:
+        df = run_experiments(d, out, tuple(dict.fromkeys(c.split for c in cfgs)), ls, sd, progress=not quiet, grid=g,
+                             **common)
+    except NonFiniteLossError as e:
+        _fail(f"{e.facts} Rerun into another --out with a lower learning rate, e.g. --lr {_lower_lr(lr):g}.")
     except (ValueError, FileNotFoundError) as e: _fail(e)
     import matplotlib; matplotlib.use('Agg')
     fig = plot_grid(df, next(iter(g))) if g else plot_summary(df)   # a grid: its first axis along x
@@ -321,6 +355,7 @@ def experiments_cli(data:str='data',        # cifar100, cifar10, stl10, tinyimag
     print(f"\nsummary: {Path(out)/'summary.csv'}, {Path(out)/'summary.png'}")
 
 def experiments_main():
-    "The `hiercifar-experiments` program (the installed entry point): `experiments_cli` with one-line errors for any bad input."
+    ("The `hiercifar-experiments` program (the installed entry point): `experiments_cli` with one-line errors for any "
+     "bad input.")
     return _main(experiments_cli)
 

@@ -47,14 +47,17 @@ def redownload_hint(folder:Path, loader:str, root) -> str:
 def _redownload(root): return redownload_hint(Path(root)/CIFAR_DIR, 'load_cifar100', root)
 
 def _read_pickle(path:Path, root, what:str='CIFAR-100', redownload=_redownload):
-    "A CIFAR pickle (CIFAR-100's or CIFAR-10's: `what`), read with `_Unpickler`; every failure names the file and says what to do."
+    ("A CIFAR pickle (CIFAR-100's or CIFAR-10's: `what`), read with `_Unpickler`; every failure names the file and "
+     "says what to do.")
     try:
         with open(path, 'rb') as f: d = _Unpickler(f, encoding='bytes').load()
     except FileNotFoundError:
         raise FileNotFoundError(f"{what} file missing: {path}. {redownload(root)}") from None
     except Exception as e:  # truncated, garbled or foreign file: say which file, hide pickle's internals
-        raise CorruptDataError(f"{path} is truncated or corrupt ({type(e).__name__}: {e}). {redownload(root)}") from None
-    if not isinstance(d, dict): raise CorruptDataError(f"{path} does not hold a dict, so it is not a {what} file. {redownload(root)}")
+        raise CorruptDataError(f"{path} is truncated or corrupt ({type(e).__name__}: {e}). "
+                               f"{redownload(root)}") from None
+    if not isinstance(d, dict):
+        raise CorruptDataError(f"{path} does not hold a dict, so it is not a {what} file. {redownload(root)}")
     return {(k.decode() if isinstance(k, bytes) else k): v for k, v in d.items()}
 
 # %% ../nbs/01_data.ipynb #c009
@@ -68,9 +71,11 @@ class Part:
 
     def __post_init__(self):
         if self.x.dtype != torch.uint8 or self.x.ndim != 4 or self.x.shape[1] != 3 or min(self.x.shape[2:]) < 1:
-            raise ValueError(f"images must be a uint8 tensor of shape (N, 3, H, W), got {self.x.dtype} {tuple(self.x.shape)}")
+            raise ValueError(f"images must be a uint8 tensor of shape (N, 3, H, W), got {self.x.dtype} "
+                             f"{tuple(self.x.shape)}")
         if self.fine.shape != (len(self.x),):
-            raise ValueError(f"need one fine label per image: {len(self.x)} images, labels of shape {tuple(self.fine.shape)}")
+            raise ValueError(f"need one fine label per image: {len(self.x)} images, labels of shape "
+                             f"{tuple(self.fine.shape)}")
     def __len__(self): return len(self.x)
     @property
     def coarse(self): return self.labels['coarse']
@@ -86,14 +91,16 @@ class Part:
         idx = torch.as_tensor(idx) if not isinstance(idx, slice) else idx
         fn = None
         if self.filenames is not None:
-            ii = range(len(self))[idx] if isinstance(idx, slice) else (idx.nonzero().flatten() if idx.dtype == torch.bool else idx).tolist()
+            ii = (range(len(self))[idx] if isinstance(idx, slice)
+                  else (idx.nonzero().flatten() if idx.dtype == torch.bool else idx).tolist())
             fn = [self.filenames[i] for i in ii]
         return Part(self.x[idx], self.fine[idx], self.hier, fn)
     def __repr__(self): return f"Part({len(self)} images, {int((self.counts() > 0).sum())} classes)"
 
 @dataclass
 class ImageData:
-    "A data set in memory: its `train` and `test` parts, its classes (with their hierarchy, if any), where it came from."
+    ("A data set in memory: its `train` and `test` parts, its classes (with their hierarchy, if any), where it came "
+     "from.")
     train: Part
     test: Part
     hier: Hierarchy
@@ -114,20 +121,24 @@ class ImageData:
         "The same images and labels under another hierarchy (e.g. a teacher's own tree over these classes)."
         if not isinstance(hier, Hierarchy): raise ValueError(f"hier must be a Hierarchy, got {type(hier).__name__}")
         if hier.fine_names != self.hier.fine_names:
-            diff = next(i for i, (a, b) in enumerate(zip(hier.fine_names + [None], self.hier.fine_names + [None])) if a != b)
+            diff = next(i for i, (a, b) in enumerate(zip(hier.fine_names + [None], self.hier.fine_names + [None]))
+                        if a != b)
             raise ValueError(f"the hierarchy's classes must be the data set's, in label order: class {diff} is "
                              f"{self.hier.fine_names[diff] if diff < self.hier.n_fine else 'missing'!r} here but "
                              f"{hier.fine_names[diff] if diff < hier.n_fine else 'missing'!r} in the hierarchy")
         part = lambda p: Part(p.x, p.fine, hier, p.filenames)
         return dataclasses.replace(self, train=part(self.train), test=part(self.test), hier=hier)
     def __repr__(self):
-        return (f"{type(self).__name__}({self.name}, {'synthetic, ' if self.synthetic else ''}train={len(self.train)}, test={len(self.test)}"
-                + (f", unlabeled={len(self.unlabeled)}" if self.unlabeled is not None else '') + f", {self.size}×{self.size}, {self.hier!r})")
+        return (f"{type(self).__name__}({self.name}, "
+                f"{'synthetic, ' if self.synthetic else ''}train={len(self.train)}, test={len(self.test)}"
+                + (f", unlabeled={len(self.unlabeled)}" if self.unlabeled is not None else '')
+                + f", {self.size}×{self.size}, {self.hier!r})")
 
 class Cifar100(ImageData):
     "CIFAR-100 (or a generated stand-in) in memory: the official `train` and `test` parts."
     def __repr__(self):
-        return f"Cifar100({'synthetic, ' if self.synthetic else ''}train={len(self.train)}, test={len(self.test)}, {self.hier!r})"
+        return (f"Cifar100({'synthetic, ' if self.synthetic else ''}train={len(self.train)}, test={len(self.test)}, "
+                f"{self.hier!r})")
 
 def channel_stats(x:torch.Tensor, chunk:int=4096) -> tuple:
     "Per-channel mean and standard deviation of uint8 images (N, C, H, W), in [0, 1], computed in chunks."
@@ -137,7 +148,8 @@ def channel_stats(x:torch.Tensor, chunk:int=4096) -> tuple:
         s += b.sum((0, 2, 3)); s2 += (b * b).sum((0, 2, 3))
     n = max(len(x) * x.shape[2] * x.shape[3], 1)
     m = s / n
-    return tuple(round(v, 4) for v in m.tolist()), tuple(round(v, 4) for v in (s2 / n - m * m).clamp(min=1e-12).sqrt().tolist())
+    return (tuple(round(v, 4) for v in m.tolist()),
+            tuple(round(v, 4) for v in (s2 / n - m * m).clamp(min=1e-12).sqrt().tolist()))
 
 def cat_parts(parts) -> Part:
     "Concatenate parts that share a hierarchy."
@@ -146,7 +158,8 @@ def cat_parts(parts) -> Part:
 
 # %% ../nbs/01_data.ipynb #c011
 def data_dir(root, folder:str, marker:str) -> Path:
-    "The data set's `folder` under `root`, or `root` itself when it is that folder (its name, or it holds the file `marker`)."
+    ("The data set's `folder` under `root`, or `root` itself when it is that folder (its name, or it holds the file "
+     "`marker`).")
     root = Path(root).expanduser()
     return root if root.name == folder or (root/marker).exists() else root/folder
 
@@ -155,7 +168,8 @@ def cifar_dir(root) -> Path:
     return data_dir(root, CIFAR_DIR, 'meta')
 
 def download_archive(ds, root, folder:str, files) -> Path:
-    "Download and unpack torchvision data set class `ds`'s official archive into `root` (md5-checked), unless every `(name, md5)` of `files` is there and genuine."
+    ("Download and unpack torchvision data set class `ds`'s official archive into `root` (md5-checked), unless every "
+     "`(name, md5)` of `files` is there and genuine.")
     from torchvision.datasets.utils import check_integrity, download_and_extract_archive
     d = Path(root).expanduser()/folder
     if all(check_integrity(str(d/n), md5) for n, md5 in files): return d
@@ -165,7 +179,8 @@ def download_archive(ds, root, folder:str, files) -> Path:
 def download_cifar100(root) -> Path:
     "Download and unpack the official archive into `root` with torchvision (md5-checked); skip files already genuine."
     from torchvision.datasets import CIFAR100
-    return download_archive(CIFAR100, root, CIFAR_DIR, CIFAR100.train_list + CIFAR100.test_list + [(CIFAR100.meta['filename'], CIFAR100.meta['md5'])])
+    return download_archive(CIFAR100, root, CIFAR_DIR, CIFAR100.train_list + CIFAR100.test_list
+                            + [(CIFAR100.meta['filename'], CIFAR100.meta['md5'])])
 
 def _check_names(meta, hier, path):
     got = [n.decode() if isinstance(n, bytes) else str(n) for n in meta.get('fine_label_names', [])]
@@ -178,18 +193,21 @@ def _labels(v, key:str, n:int, path, root, redownload=_redownload) -> np.ndarray
     a = np.asarray(v) if isinstance(v, (list, tuple, np.ndarray)) else None
     if a is None or a.ndim != 1 or (len(a) and a.dtype.kind not in 'iu'):
         what = type(v).__name__ if a is None else f"{a.ndim}-d {a.dtype} labels"
-        raise CorruptDataError(f"{path}: '{key}' must be a list of whole numbers, one per image, got {what}. {redownload(root)}")
+        raise CorruptDataError(f"{path}: '{key}' must be a list of whole numbers, one per image, got {what}. "
+                               f"{redownload(root)}")
     if len(a) != n: raise CorruptDataError(f"{path}: {n} images but {len(a)} {key}. {redownload(root)}")
     return a.astype(np.int64)
 
 def _read_part(path:Path, hier:Hierarchy, root) -> tuple:
     d = _read_pickle(path, root)
     missing = [k for k in ('data', 'fine_labels', 'coarse_labels') if k not in d]
-    if missing: raise CorruptDataError(f"{path} lacks the key(s) {missing}: not a CIFAR-100 data file. {_redownload(root)}")
+    if missing:
+        raise CorruptDataError(f"{path} lacks the key(s) {missing}: not a CIFAR-100 data file. {_redownload(root)}")
     a = d['data']
     if not isinstance(a, np.ndarray) or a.dtype != np.uint8 or a.ndim != 2 or a.shape[1] != 3072:
         shape = getattr(a, 'shape', None)
-        raise CorruptDataError(f"{path}: 'data' must be a uint8 array of shape (N, 3072), got {getattr(a, 'dtype', type(a))} {shape}")
+        raise CorruptDataError(f"{path}: 'data' must be a uint8 array of shape (N, 3072), got "
+                               f"{getattr(a, 'dtype', type(a))} {shape}")
     fine, coarse = (_labels(d[k], k, len(a), path, root) for k in ('fine_labels', 'coarse_labels'))
     if len(fine) and (fine.min() < 0 or fine.max() >= hier.n_fine):
         raise CorruptDataError(f"{path}: fine labels must lie in 0..{hier.n_fine - 1}")
@@ -200,8 +218,10 @@ def _read_part(path:Path, hier:Hierarchy, root) -> tuple:
     bad = (hier.fine2coarse[fine] != coarse).nonzero()
     if len(bad):
         i = bad[0].item()
-        raise CorruptDataError(f"{path}: image {i} has fine label {fine[i].item()} ({hier.fine_names[fine[i]]}) and coarse label "
-                               f"{coarse[i].item()}, but the hierarchy puts that class in superclass {hier.fine2coarse[fine[i]].item()}")
+        raise CorruptDataError(f"{path}: image {i} has fine label {fine[i].item()} ({hier.fine_names[fine[i]]}) and "
+                               f"coarse label "
+                               f"{coarse[i].item()}, but the hierarchy puts that class in superclass "
+                               f"{hier.fine2coarse[fine[i]].item()}")
     x = torch.from_numpy(a.reshape(-1, 3, 32, 32).copy())  # copy: the unpickled buffer is read-only
     names = [n.decode() if isinstance(n, bytes) else str(n) for n in d.get('filenames', [])] or None
     label = d.get('batch_label', b'')
@@ -215,14 +235,16 @@ def load_cifar100(root='data',            # folder holding cifar-100-python/ (or
     hier = hier or Hierarchy.cifar100()
     if download: download_cifar100(root)
     d = cifar_dir(root)
-    other = next((p for p in (Path(root).expanduser(), Path(root).expanduser()/'cifar-10-batches-py') if (p/'batches.meta').exists()), None)
+    other = next((p for p in (Path(root).expanduser(), Path(root).expanduser()/'cifar-10-batches-py')
+                  if (p/'batches.meta').exists()), None)
     if other is not None and not (d/'meta').exists():
         raise FileNotFoundError(f"{other} holds CIFAR-10 (batches.meta, data_batch_1…5), not CIFAR-100: "
                                 f"read it with `load_cifar10({str(root)!r})` or `--data cifar10`")
     if not d.is_dir():
         raise FileNotFoundError(
             f"No CIFAR-100 data at {d}. Download it (161 MB) with `load_cifar100({str(root)!r}, download=True)` or "
-            f"`hiercifar-train --data {str(root)!r}` (which downloads on first use), or make an offline stand-in with `write_synthetic_cifar100({str(root)!r})`.")
+            f"`hiercifar-train --data {str(root)!r}` (which downloads on first use), or make an offline stand-in with "
+            f"`write_synthetic_cifar100({str(root)!r})`.")
     meta = _read_pickle(d/'meta', root)
     _check_names(meta, hier, d/'meta')
     (train, syn), (test, _) = _read_part(d/'train', hier, root), _read_part(d/'test', hier, root)
@@ -230,15 +252,18 @@ def load_cifar100(root='data',            # folder holding cifar-100-python/ (or
 
 # %% ../nbs/01_data.ipynb #c013
 class _Py2Pickler:
-    "Write Python 2 cPickle protocol-2 bytes: `str` as (SHORT_)BINSTRING, a memo entry (BINPUT) per object, batches of 1000."
+    ("Write Python 2 cPickle protocol-2 bytes: `str` as (SHORT_)BINSTRING, a memo entry (BINPUT) per object, batches "
+     "of 1000.")
     def __init__(self): self.out, self.n = [b'\x80\x02'], 0
     def put(self):
         self.n += 1
         self.out.append(b'q' + bytes([self.n]) if self.n < 256 else b'r' + struct.pack('<I', self.n))
     def str_(self, b:bytes):
-        self.out.append(b'U' + bytes([len(b)]) + b if len(b) < 256 else b'T' + struct.pack('<i', len(b)) + b); self.put()
+        self.out.append(b'U' + bytes([len(b)]) + b if len(b) < 256 else b'T' + struct.pack('<i', len(b)) + b)
+        self.put()
     def int_(self, v:int):
-        self.out.append(b'K' + bytes([v]) if 0 <= v < 256 else b'M' + struct.pack('<H', v) if 0 <= v < 65536 else b'J' + struct.pack('<i', v))
+        self.out.append(b'K' + bytes([v]) if 0 <= v < 256 else
+                        b'M' + struct.pack('<H', v) if 0 <= v < 65536 else b'J' + struct.pack('<i', v))
     def glob(self, mod, name): self.out.append(b'c' + mod + b'\n' + name + b'\n'); self.put()
     def batched(self, items, one, many, save):
         for k in range(0, len(items), 1000):
@@ -264,12 +289,14 @@ class _Py2Pickler:
         self.glob(b'numpy.core.multiarray', b'_reconstruct'); self.glob(b'numpy', b'ndarray')
         self.int_(0); self.out.append(b'\x85'); self.put()                       # (0,)
         self.str_(b'b'); self.out.append(b'\x87'); self.put(); self.out.append(b'R'); self.put()
-        self.out.append(b'('); self.int_(1)                                        # state: (1, shape, dtype, False, raw)
+        # state: (1, shape, dtype, False, raw)
+        self.out.append(b'('); self.int_(1)
         for s in a.shape: self.int_(s)
         self.out.append({1: b'\x85', 2: b'\x86', 3: b'\x87'}[a.ndim]); self.put()
         self.glob(b'numpy', b'dtype'); self.str_(b'u1'); self.int_(0); self.int_(1)
         self.out.append(b'\x87'); self.put(); self.out.append(b'R'); self.put()
-        self.out.append(b'('); self.int_(3); self.str_(b'|'); self.out.append(b'NNN' + b'J\xff\xff\xff\xff' * 2); self.int_(0)
+        self.out.append(b'('); self.int_(3); self.str_(b'|')
+        self.out.append(b'NNN' + b'J\xff\xff\xff\xff' * 2); self.int_(0)
         self.out.append(b't'); self.put(); self.out.append(b'b')                 # dtype state, BUILD
         self.out.append(b'\x89'); self.str_(np.ascontiguousarray(a).tobytes())   # NEWFALSE (C order), raw bytes
         self.out.append(b't'); self.put(); self.out.append(b'b')
@@ -330,15 +357,19 @@ def synthetic_images(hier:Hierarchy, # the classes (and their tree, if any) the 
                      seed:int=0, cfg:SynthConfig|None=None,
                      size:int=32,     # image side in pixels: 32 (CIFAR), 64 (Tiny ImageNet), 96 (STL-10)
                      chunk:int=5000,
-                     sample_seed:int|None=None # None: images drawn in the patterns' random stream; a number: other images of the same classes
+                     # None: images drawn in the patterns' random stream; a number: other images of the same classes
+                     sample_seed:int|None=None
                     ) -> dict:
-    "Generate images whose classes (and tree) show in the pixels: `{'train': (x, fine), 'test': (x, fine)}`, x uint8 (N, 3, size, size)."
+    ("Generate images whose classes (and tree) show in the pixels: `{'train': (x, fine), 'test': (x, fine)}`, x uint8 "
+     "(N, 3, size, size).")
     for k, v in (('n_train', n_train), ('n_test', n_test), ('size', size)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < (k == 'size'): raise ValueError(f"{k} must be a whole number ≥ {int(k == 'size')}, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, int) or v < (k == 'size'):
+            raise ValueError(f"{k} must be a whole number ≥ {int(k == 'size')}, got {v!r}")
     cfg = cfg or SynthConfig()
     g = torch.Generator().manual_seed(seed)
     amps = [cfg.group, cfg.coarse, cfg.fine]
-    if hier.is_flat:   # no tree: every class gets its own pattern at each of the three scales, shared with no other class
+    # no tree: every class gets its own pattern at each of the three scales, shared with no other class
+    if hier.is_flat:
         protos = [_smooth(hier.n_fine, r, g, size) for r in (2, 4, 8)]
     else:
         protos = [_smooth(hier.sizes[k], r, g, size) for k, r in (('group', 2), ('coarse', 4), ('fine', 8))]
@@ -365,7 +396,8 @@ def synthetic_cifar100(n_train:int=500, # images per class in train (the origina
                        seed:int=0, hier:Hierarchy|None=None, cfg:SynthConfig|None=None, chunk:int=5000) -> dict:
     "Generate hierarchy-shaped images: `{'train': (x, fine), 'test': (x, fine)}` with x uint8 (N, 3, 32, 32)."
     for k, v in (('n_train', n_train), ('n_test', n_test)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0: raise ValueError(f"{k} (images per class) must be a whole number ≥ 0, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise ValueError(f"{k} (images per class) must be a whole number ≥ 0, got {v!r}")
     return synthetic_images(hier or Hierarchy.cifar100(), n_train, n_test, seed, cfg, 32, chunk)
 
 def _cifar_dict(x, fine, hier, part, note, start=0):
@@ -391,13 +423,15 @@ def write_synthetic_cifar100(root='data',      # where to put cifar-100-python/
                              seed:int=0,        # same seed, same bytes
                              cfg:SynthConfig|None=None) -> Path:
     "Generate a CIFAR-100 stand-in and write it in the original on-disk format; returns the `cifar-100-python` folder."
-    return write_cifar100(root, synthetic_cifar100(n_train, n_test, seed, cfg=cfg), note=f'synthetic, hiercifar seed {seed}')
+    return write_cifar100(root, synthetic_cifar100(n_train, n_test, seed, cfg=cfg), note=f'synthetic, hiercifar seed '
+                                                                                         f'{seed}')
 
 # %% ../nbs/01_data.ipynb #c024b
 def cifar100_or_synthetic(root='data',             # where CIFAR-100 is, or is downloaded to
                           n_train:int=30, n_test:int=10, # images per class of the stand-in, if it comes to that
                           seed:int=0, cfg:SynthConfig|None=None, # how the stand-in is generated
-                          download:bool|None=None   # None: try, unless the environment variable HIERCIFAR_OFFLINE is set
+                          # None: try, unless the environment variable HIERCIFAR_OFFLINE is set
+                          download:bool|None=None
                          ) -> Cifar100:
     "CIFAR-100 from `root` (downloaded there if need be); if that fails, a generated stand-in. Prints which one it is."
     if download is None: download = os.environ.get('HIERCIFAR_OFFLINE', '').strip().lower() in ('', '0', 'false', 'no')
@@ -415,14 +449,17 @@ def cifar100_or_synthetic(root='data',             # where CIFAR-100 is, or is d
 
 # %% ../nbs/01_data.ipynb #c026
 def show_images(part:Part, n:int=24, idx=None, ncols:int=8,
-                preds:dict|None=None, # answers per level ({'fine': ..., 'coarse': ..., 'group': ...}), shown below each image
+                # answers per level ({'fine': ..., 'coarse': ..., 'group': ...}), shown below each image
+                preds:dict|None=None,
                 figsize=None, title:str|None=None):
-    "A grid of images with their fine / superclass / group labels above; with `preds`, the answers below, each one red if wrong."
+    ("A grid of images with their fine / superclass / group labels above; with `preds`, the answers below, each one "
+     "red if wrong.")
     import matplotlib.pyplot as plt
     levels = part.hier.levels
     idx = torch.arange(min(n, len(part))) if idx is None else torch.as_tensor(idx)
     nrows = -(-len(idx) // ncols)
-    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (2.2 * ncols, (3.5 if preds is not None else 2.6) * nrows), squeeze=False)
+    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (2.2 * ncols, (3.5 if preds is not None else 2.6) * nrows),
+                            squeeze=False)
     h, lab = part.hier, {k: v[idx] for k, v in part.labels.items()}
     for k, ax in enumerate(axs.flat):
         ax.axis('off')
@@ -449,7 +486,8 @@ def class_ranks(part:Part, seed:int=0) -> tuple:
 
 def stratified_split(part:Part, train_frac:float, seed:int=0) -> tuple:
     "Split `part` into (train, valid) with `train_frac` of every fine class in train; seeded."
-    if not 0 < train_frac < 1: raise ValueError(f"train_frac must be between 0 and 1 (e.g. 0.8 for 80:20), got {train_frac}")
+    if not 0 < train_frac < 1:
+        raise ValueError(f"train_frac must be between 0 and 1 (e.g. 0.8 for 80:20), got {train_frac}")
     order, rank = class_ranks(part, seed)
     n_train = (part.counts().double() * train_frac).round().long()
     is_train = torch.zeros(len(part), dtype=torch.bool)
@@ -458,12 +496,14 @@ def stratified_split(part:Part, train_frac:float, seed:int=0) -> tuple:
 
 SPLITS = ('official', 0.7, 0.8, 0.9)
 
-def split_cifar100(data:Cifar100, split='official', # 'official', or the train fraction of the merged data (0.7, 0.8, 0.9)
+def split_cifar100(data:Cifar100,
+                   split='official', # 'official', or the train fraction of the merged data (0.7, 0.8, 0.9)
                    seed:int=0) -> tuple:
     "The (train, valid) parts for a split protocol."
     if split == 'official': return data.train, data.test
     try: frac = float(split)
-    except (TypeError, ValueError): raise ValueError(f"split must be 'official' or a train fraction such as 0.8, got {split!r}") from None
+    except (TypeError, ValueError):
+        raise ValueError(f"split must be 'official' or a train fraction such as 0.8, got {split!r}") from None
     return stratified_split(data.all(), frac, seed)
 
 # %% ../nbs/01_data.ipynb #c036
@@ -476,11 +516,13 @@ def take_per_class(part:Part, n, seed:int=0) -> Part:
 def lt_counts(n_max:int, n_classes:int, imbalance:float=100., # ratio of the largest to the smallest class
               profile:str='exp', # 'exp': exponential decay; 'step': the last `mu` of the classes are small
               mu:float=0.5) -> torch.Tensor:
-    "Images per class, largest first: n_max · ρ^(-r/(C-1)) for class rank r ('exp'), or n_max and n_max / ρ ('step')."
+    ("Images per class, largest first: n_max · ρ^(-r/(C-1)) for class rank r ('exp'), "
+     "or n_max and n_max / ρ ('step').")
     if isinstance(imbalance, bool) or not isinstance(imbalance, (int, float)) or not imbalance >= 1:
         raise ValueError(f"imbalance must be a number ≥ 1 (1 keeps the data balanced), got {imbalance!r}")
     if profile not in ('exp', 'step'): raise ValueError(f"profile must be 'exp' or 'step', got {profile!r}")
-    if not 0 < mu < 1: raise ValueError(f"mu (the share of small classes in the step profile) must be in (0, 1), got {mu!r}")
+    if not 0 < mu < 1:
+        raise ValueError(f"mu (the share of small classes in the step profile) must be in (0, 1), got {mu!r}")
     r = torch.arange(n_classes, dtype=torch.float64)
     if profile == 'exp': n = n_max * imbalance ** (-r / max(n_classes - 1, 1))
     else: n = torch.where(r >= n_classes - round(mu * n_classes), n_max / imbalance, float(n_max))
@@ -508,15 +550,19 @@ def default_device() -> torch.device:
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 class Loader:
-    "Batches `(images, {'fine', 'coarse', 'group'})` (just `'fine'` without a hierarchy) from an in-memory `Part`, augmented on the device."
+    ("Batches `(images, {'fine', 'coarse', 'group'})` (just `'fine'` without a hierarchy) from an in-memory `Part`, "
+     "augmented on the device.")
     def __init__(self, part:Part, bs:int=256, shuffle:bool=False, augment:bool=False, balanced:bool=False,
                  drop_last:bool=False, device=None, seed:int=0,
-                 pad:int|None=None,  # crop padding in pixels; None: an eighth of the image side (4 at 32 × 32, 8 at 64, 12 at 96)
+                 # crop padding in pixels; None: an eighth of the image side (4 at 32 × 32, 8 at 64, 12 at 96)
+                 pad:int|None=None,
                  flip:bool=True,
                  mean=CIFAR100_MEAN, std=CIFAR100_STD, channels_last:bool=False,
-                 rank:int=0, world:int=1):    # with `world` processes (DistributedDataParallel), this one's share of every batch
-        if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1: raise ValueError(f"bs (batch size) must be a whole number ≥ 1, got {bs!r}")
-        self.part, self.bs, self.shuffle, self.augment, self.balanced, self.drop_last = part, bs, shuffle, augment, balanced, drop_last
+                 rank:int=0, world:int=1):    # with `world` processes (DistributedDataParallel), this one's batch share
+        if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1:
+            raise ValueError(f"bs (batch size) must be a whole number ≥ 1, got {bs!r}")
+        self.part, self.bs, self.shuffle = part, bs, shuffle
+        self.augment, self.balanced, self.drop_last = augment, balanced, drop_last
         self.pad = part.x.shape[-1] // 8 if pad is None else pad
         self.flip, self.channels_last, self.rank, self.world = flip, channels_last, rank, world
         self.device = torch.device(device) if device is not None else default_device()
@@ -529,7 +575,8 @@ class Loader:
         self.dgen = torch.Generator(device=self.device).manual_seed(seed + 1)  # augmentation (on the device)
     def __len__(self):
         n, rest = len(self.part), len(self.part) % self.bs
-        return n // self.bs + (not self.drop_last and rest > self.rank)   # a last, partial batch, if it has an image for this process
+        # a last, partial batch, if it has an image for this process
+        return n // self.bs + (not self.drop_last and rest > self.rank)
     def indices(self) -> torch.Tensor:
         "This epoch's image order."
         n = len(self.part)
@@ -544,5 +591,7 @@ class Loader:
             b = idx[i * self.bs:(i + 1) * self.bs]
             x = self.x[b]
             if self.augment: x = augment_batch(x, self.pad, self.flip, self.dgen)
-            if self.world > 1: b, x = b[self.rank::self.world], x[self.rank::self.world]   # every process draws the same batch, takes its share
+            if self.world > 1:
+                # every process draws the same batch, takes its share
+                b, x = b[self.rank::self.world], x[self.rank::self.world]
             yield self.normalize(x), {k: v[b] for k, v in self.y.items()}

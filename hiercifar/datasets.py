@@ -19,16 +19,17 @@ from typing import Callable
 import numpy as np
 import torch
 from .hierarchy import Hierarchy
-from .data import (CorruptDataError, Part, ImageData, SynthConfig, atomic_write, py2_pickle, synthetic_images, channel_stats,
-                   stratified_split, load_cifar100, write_synthetic_cifar100, cifar_dir, CIFAR_DIR, _read_pickle, _labels,
-                   data_dir, download_archive, redownload_hint)
+from .data import (CorruptDataError, Part, ImageData, SynthConfig, atomic_write, py2_pickle, synthetic_images,
+                   channel_stats, stratified_split, load_cifar100, write_synthetic_cifar100, cifar_dir, CIFAR_DIR,
+                   _read_pickle, _labels, data_dir, download_archive, redownload_hint)
 
 # %% ../nbs/01b_datasets.ipynb #c008
 MARK = 'GENERATED-BY-HIERCIFAR.txt'   # next to a generated stand-in's files; the real archives never have it
 
 @contextlib.contextmanager
 def _atomic_file(path:Path):
-    "A file to write to under a temporary name next to `path`, moved into place (after fsync) when the block ends without error."
+    ("A file to write to under a temporary name next to `path`, moved into place (after fsync) when the block ends "
+     "without error.")
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.tmp')
     try:
@@ -58,7 +59,8 @@ def _mark(d:Path, note:str):
     if note: atomic_write(Path(d)/MARK, (note + '\n').encode())
 
 def _whole(k, v, lo=0):
-    if isinstance(v, bool) or not isinstance(v, int) or v < lo: raise ValueError(f"{k} must be a whole number ≥ {lo}, got {v!r}")
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+        raise ValueError(f"{k} must be a whole number ≥ {lo}, got {v!r}")
 
 def _no_data(title:str, d:Path, root, name:str, mb:str) -> str:
     return (f"No {title} at {d}. Download it ({mb}) with `load_{name}({str(root)!r}, download=True)` "
@@ -81,23 +83,29 @@ def _c10_redownload(root): return redownload_hint(cifar10_dir(root), 'load_cifar
 def download_cifar10(root) -> Path:
     "Download and unpack the official archive into `root` with torchvision (md5-checked); skip files already genuine."
     from torchvision.datasets import CIFAR10
-    return download_archive(CIFAR10, root, C10_DIR, CIFAR10.train_list + CIFAR10.test_list + [(CIFAR10.meta['filename'], CIFAR10.meta['md5'])])
+    return download_archive(CIFAR10, root, C10_DIR, CIFAR10.train_list + CIFAR10.test_list
+                            + [(CIFAR10.meta['filename'], CIFAR10.meta['md5'])])
 
 def _c10_batch(path:Path, hier:Hierarchy, root) -> tuple:
     d = _read_pickle(path, root, 'CIFAR-10', _c10_redownload)
     if 'fine_labels' in d:
-        raise CorruptDataError(f"{path} is a CIFAR-100 file (it has fine_labels), not a CIFAR-10 batch: read CIFAR-100 with `load_cifar100`")
+        raise CorruptDataError(f"{path} is a CIFAR-100 file (it has fine_labels), not a CIFAR-10 batch: read "
+                               f"CIFAR-100 with `load_cifar100`")
     missing = [k for k in ('data', 'labels') if k not in d]
-    if missing: raise CorruptDataError(f"{path} lacks the key(s) {missing}: not a CIFAR-10 batch. {_c10_redownload(root)}")
+    if missing:
+        raise CorruptDataError(f"{path} lacks the key(s) {missing}: not a CIFAR-10 batch. {_c10_redownload(root)}")
     a = d['data']
     if not isinstance(a, np.ndarray) or a.dtype != np.uint8 or a.ndim != 2 or a.shape[1] != 3072:
-        raise CorruptDataError(f"{path}: 'data' must be a uint8 array of shape (N, 3072), got {getattr(a, 'dtype', type(a).__name__)} "
+        raise CorruptDataError(f"{path}: 'data' must be a uint8 array of shape (N, 3072), got "
+                               f"{getattr(a, 'dtype', type(a).__name__)} "
                                f"{getattr(a, 'shape', '')}. {_c10_redownload(root)}")
     y = _labels(d['labels'], 'labels', len(a), path, root, _c10_redownload)
-    if len(y) and (y.min() < 0 or y.max() >= hier.n_fine): raise CorruptDataError(f"{path}: labels must lie in 0..{hier.n_fine - 1}")
+    if len(y) and (y.min() < 0 or y.max() >= hier.n_fine):
+        raise CorruptDataError(f"{path}: labels must lie in 0..{hier.n_fine - 1}")
     names = [n.decode() if isinstance(n, bytes) else str(n) for n in d.get('filenames', [])]
     label = d.get('batch_label', b'')
-    return a, y, names if len(names) == len(a) else None, b'synthetic' in (label if isinstance(label, bytes) else str(label).encode())
+    return (a, y, names if len(names) == len(a) else None,
+            b'synthetic' in (label if isinstance(label, bytes) else str(label).encode()))
 
 def load_cifar10(root='data',            # folder holding cifar-10-batches-py/ (or that folder itself)
                  download:bool=False,    # fetch the official archive first (torchvision's downloader, md5-checked)
@@ -127,11 +135,13 @@ def load_cifar10(root='data',            # folder holding cifar-10-batches-py/ (
 
 # %% ../nbs/01b_datasets.ipynb #c012
 def _c10_meta(per_batch:int, names) -> bytes:
-    return py2_pickle({'num_cases_per_batch': per_batch, 'label_names': list(names), 'num_vis': 3072})  # key order of the original
+    # key order of the original
+    return py2_pickle({'num_cases_per_batch': per_batch, 'label_names': list(names), 'num_vis': 3072})
 
 def _check_images(parts:dict, size:int|None, what:str):
     for k, (x, y) in parts.items():
-        if not isinstance(x, torch.Tensor) or x.dtype != torch.uint8 or x.ndim != 4 or x.shape[1] != 3 or (size and tuple(x.shape[2:]) != (size, size)):
+        if (not isinstance(x, torch.Tensor) or x.dtype != torch.uint8 or x.ndim != 4 or x.shape[1] != 3
+                or (size and tuple(x.shape[2:]) != (size, size))):
             shape = f"{getattr(x, 'dtype', type(x).__name__)} {tuple(getattr(x, 'shape', ()))}"
             raise ValueError(f"{what} needs uint8 images (N, 3, {size or 'H'}, {size or 'W'}); part {k!r} has {shape}")
         if len(y) != len(x): raise ValueError(f"part {k!r}: {len(x)} images but {len(y)} labels")
@@ -143,15 +153,19 @@ def write_cifar10(root, parts:dict, hier:Hierarchy|None=None, note:str='') -> Pa
     d = Path(root).expanduser()/C10_DIR
     x, y = parts['train']
     chunks = np.array_split(np.arange(len(x)), 5)
-    atomic_write(d/'batches.meta', _c10_meta(10_000, hier.fine_names))   # the original file (torchvision checks its md5)
+    # the original file (torchvision checks its md5)
+    atomic_write(d/'batches.meta', _c10_meta(10_000, hier.fine_names))
     start = 0
-    for name, part, idx, label in [(f, 'train', c, f'training batch {i} of 5') for i, (f, c) in enumerate(zip(C10_TRAIN, chunks), 1)] + \
-                                  [('test_batch', 'test', np.arange(len(parts['test'][0])), 'testing batch 1 of 1')]:
+    for name, part, idx, label in ([(f, 'train', c, f'training batch {i} of 5')
+                                    for i, (f, c) in enumerate(zip(C10_TRAIN, chunks), 1)]
+                                   + [('test_batch', 'test', np.arange(len(parts['test'][0])),
+                                       'testing batch 1 of 1')]):
         x, y = parts[part]
         xb, yb = x[torch.from_numpy(idx)], y[torch.from_numpy(idx)]
         fn = [f"{hier.fine_names[c]}_s_{i:06d}.png" for i, c in enumerate(yb.tolist(), start)]; start += len(yb)
+        # key order of the original
         atomic_write(d/name, py2_pickle({'batch_label': label + (f' ({note})' if note else ''), 'labels': yb.tolist(),
-                                         'data': xb.reshape(len(xb), -1).numpy(), 'filenames': fn}))   # key order of the original
+                                         'data': xb.reshape(len(xb), -1).numpy(), 'filenames': fn}))
     return d
 
 def synthetic_cifar10(n_train:int=5000, n_test:int=1000, seed:int=0, cfg:SynthConfig|None=None) -> dict:
@@ -176,7 +190,8 @@ def stl10_dir(root) -> Path:
 def _stl_redownload(root): return redownload_hint(stl10_dir(root), 'load_stl10', root)
 
 def download_stl10(root) -> Path:
-    "Download and unpack the official archive (2.5 GB) into `root` with torchvision (md5-checked); skip files already genuine."
+    ("Download and unpack the official archive (2.5 GB) into `root` with torchvision (md5-checked); skip files "
+     "already genuine.")
     from torchvision.datasets import STL10
     return download_archive(STL10, root, STL_DIR, STL10.train_list + STL10.test_list)
 
@@ -185,38 +200,46 @@ def _stl_count(path:Path, root, hint:str='') -> int:
     if not path.is_file(): raise FileNotFoundError(f"STL-10 file missing: {path}. {_stl_redownload(root)}{hint}")
     size = path.stat().st_size
     n, rest = divmod(size, STL_BYTES)
-    if rest: raise CorruptDataError(f"{path} is truncated or corrupt: {size:,} bytes is not a whole number of 96×96 colour "
-                                    f"images ({STL_BYTES:,} bytes each). {_stl_redownload(root)}")
+    if rest:
+        raise CorruptDataError(f"{path} is truncated or corrupt: {size:,} bytes is not a whole number of 96×96 colour "
+                               f"images ({STL_BYTES:,} bytes each). {_stl_redownload(root)}")
     return n
 
 def _stl_x(path:Path, root, mmap:bool=False, hint:str='') -> torch.Tensor:
-    "The images of an STL-10 `*_X.bin` file, upright (N, 3, 96, 96) uint8: read into memory, or (`mmap`) a view of the file."
+    ("The images of an STL-10 `*_X.bin` file, upright (N, 3, 96, 96) uint8: read into memory, or (`mmap`) a view of "
+     "the file.")
     n = _stl_count(path, root, hint)
     if not mmap:   # read in chunks straight into the upright tensor: one copy of the images in memory, not two
         out = torch.empty(n, 3, 96, 96, dtype=torch.uint8)
         with open(path, 'rb') as f:
             for lo in range(0, n, 1000):
                 m = min(1000, n - lo)
-                out[lo:lo + m] = torch.from_numpy(np.fromfile(f, np.uint8, count=m * STL_BYTES).reshape(m, 3, 96, 96)).permute(0, 1, 3, 2)
+                out[lo:lo + m] = torch.from_numpy(np.fromfile(f, np.uint8, count=m * STL_BYTES)
+                                                  .reshape(m, 3, 96, 96)).permute(0, 1, 3, 2)
         return out
     if not n: return torch.zeros(0, 3, 96, 96, dtype=torch.uint8)
-    a = np.memmap(path, np.uint8, mode='c', shape=(n, 3, 96, 96))   # 'c': writable pages stay private, the file is never changed
+    # 'c': writable pages stay private, the file is never changed
+    a = np.memmap(path, np.uint8, mode='c', shape=(n, 3, 96, 96))
     return torch.from_numpy(a).permute(0, 1, 3, 2)                  # column-major on disk: the upright image is a view
 
 def _stl_y(path:Path, n:int, xpath:Path, root, n_classes:int) -> torch.Tensor:
     if not path.is_file(): raise FileNotFoundError(f"STL-10 file missing: {path}. {_stl_redownload(root)}")
     y = np.fromfile(path, np.uint8)
-    if len(y) != n: raise CorruptDataError(f"{path}: {len(y):,} labels but {n:,} images in {xpath.name}. {_stl_redownload(root)}")
+    if len(y) != n:
+        raise CorruptDataError(f"{path}: {len(y):,} labels but {n:,} images in {xpath.name}. {_stl_redownload(root)}")
     if len(y) and (y.min() < 1 or y.max() > n_classes):
-        raise CorruptDataError(f"{path}: labels must lie in 1..{n_classes} (STL-10 counts from 1), found {y.min()}..{y.max()}")
+        raise CorruptDataError(f"{path}: labels must lie in 1..{n_classes} (STL-10 counts from 1), found "
+                               f"{y.min()}..{y.max()}")
     return torch.from_numpy(y.astype(np.int64) - 1)
 
 def load_stl10(root='data',             # folder holding stl10_binary/ (or that folder itself)
-               download:bool=False,     # fetch the official archive first (2.5 GB; torchvision's downloader, md5-checked)
+               # fetch the official archive first (2.5 GB; torchvision's downloader, md5-checked)
+               download:bool=False,
                unlabeled:bool=True,     # map unlabeled_X.bin as `data.unlabeled` (no copy: a view of the file)
                hier:Hierarchy|None=None # the label tree; None: Hierarchy.stl10()
               ) -> ImageData:
-    "Read the original STL-10 binaries: train and test into memory as (N, 3, 96, 96) uint8, the unlabeled images memory-mapped."
+    ("Read the original STL-10 binaries: train and test into memory as (N, 3, 96, 96) uint8, the unlabeled images "
+     "memory-mapped.")
     hier = hier or Hierarchy.stl10()
     if download: download_stl10(root)
     d = stl10_dir(root)
@@ -224,23 +247,28 @@ def load_stl10(root='data',             # folder holding stl10_binary/ (or that 
     if (d/'class_names.txt').is_file():
         names = [l.strip() for l in (d/'class_names.txt').read_text().splitlines() if l.strip()]
         if names != hier.fine_names:
-            raise CorruptDataError(f"{d/'class_names.txt'}: the class names do not match the hierarchy's ({len(names)} names in the file, {hier.n_fine} in the hierarchy)")
+            raise CorruptDataError(f"{d/'class_names.txt'}: the class names do not match the hierarchy's "
+                                   f"({len(names)} names in the file, {hier.n_fine} in the hierarchy)")
     parts = []
     for p in ('train', 'test'):
         xp = d/f'{p}_X.bin'
         y = _stl_y(d/f'{p}_y.bin', _stl_count(xp, root), xp, root, hier.n_fine)   # checked before reading the images
         parts.append(Part(_stl_x(xp, root), y, hier))
-    u = _stl_x(d/'unlabeled_X.bin', root, mmap=True, hint=' (or load without it: unlabeled=False)') if unlabeled else None
-    mean, std = channel_stats(parts[0].x, chunk=512)   # measured on train, in small chunks (96 × 96 images: 57 MB of float64 each)
+    u = (_stl_x(d/'unlabeled_X.bin', root, mmap=True, hint=' (or load without it: unlabeled=False)')
+         if unlabeled else None)
+    # measured on train, in small chunks (96 × 96 images: 57 MB of float64 each)
+    mean, std = channel_stats(parts[0].x, chunk=512)
     return ImageData(parts[0], parts[1], hier, d, (d/MARK).exists(), 'stl10', mean, std, u)
 
 # %% ../nbs/01b_datasets.ipynb #c021
 def _stl_bytes(x:torch.Tensor) -> bytes:
     return x.permute(0, 1, 3, 2).contiguous().numpy().tobytes()   # back to column-major
 
-def write_stl10(root, parts:dict, unlabeled=None, # (N, 3, 96, 96) uint8 images, or an iterable of such chunks (streamed)
+def write_stl10(root, parts:dict,
+                unlabeled=None, # (N, 3, 96, 96) uint8 images, or an iterable of such chunks (streamed)
                 hier:Hierarchy|None=None, note:str='', seed:int=0) -> Path:
-    "Write `{'train': (x, labels), 'test': (x, labels)}` (and `unlabeled` images) as the original binaries under `root/stl10_binary/`."
+    ("Write `{'train': (x, labels), 'test': (x, labels)}` (and `unlabeled` images) as the original binaries under "
+     "`root/stl10_binary/`.")
     hier = hier or Hierarchy.stl10()
     _check_images(parts, 96, 'STL-10')
     d = Path(root).expanduser()/STL_DIR
@@ -254,23 +282,30 @@ def write_stl10(root, parts:dict, unlabeled=None, # (N, 3, 96, 96) uint8 images,
                 _check_images({'unlabeled': (chunk, chunk)}, 96, 'STL-10')
                 for lo in range(0, len(chunk), 1000): f.write(_stl_bytes(chunk[lo:lo + 1000]))
     atomic_write(d/'class_names.txt', ''.join(n + '\n' for n in hier.fine_names).encode())
-    n, g = len(parts['train'][0]), torch.Generator().manual_seed(seed)   # ten folds of a fifth of train, as in the original
-    atomic_write(d/'fold_indices.txt', ''.join(' '.join(map(str, torch.randperm(n, generator=g)[:n // 5].tolist())) + ' \n' for _ in range(10)).encode())
+    # ten folds of a fifth of train, as in the original
+    n, g = len(parts['train'][0]), torch.Generator().manual_seed(seed)
+    atomic_write(d/'fold_indices.txt',
+                 ''.join(' '.join(map(str, torch.randperm(n, generator=g)[:n // 5].tolist())) + ' \n'
+                         for _ in range(10)).encode())
     _mark(d, note)
     return d
 
 def _unlabeled_chunks(hier, n:int, seed:int, size:int, cfg=None, chunk:int=10_000):
-    "Images without labels, drawn from the labelled images' classes (the same patterns, seed `seed`) in chunks (so 100,000 never sit in memory at once)."
+    ("Images without labels, drawn from the labelled images' classes (the same patterns, seed `seed`) in chunks (so "
+     "100,000 never sit in memory at once).")
     for j, lo in enumerate(range(0, n, chunk)):
         m = min(chunk, n - lo)
-        yield synthetic_images(hier, -(-m // hier.n_fine), 0, seed, cfg, size, chunk=1000, sample_seed=(seed + 1) * 1_000_003 + j)['train'][0][:m]
+        yield synthetic_images(hier, -(-m // hier.n_fine), 0, seed, cfg, size, chunk=1000,
+                               sample_seed=(seed + 1) * 1_000_003 + j)['train'][0][:m]
 
 def synthetic_stl10(n_train:int=500, n_test:int=800, n_unlabeled:int=0, seed:int=0, cfg:SynthConfig|None=None) -> dict:
-    "Generate STL-10 stand-in images: `{'train': (x, labels), 'test': (x, labels), 'unlabeled': x}`, x uint8 (N, 3, 96, 96)."
+    ("Generate STL-10 stand-in images: `{'train': (x, labels), 'test': (x, labels), 'unlabeled': x}`, x uint8 (N, 3, "
+     "96, 96).")
     _whole('n_unlabeled', n_unlabeled)
     h = Hierarchy.stl10()
     out = synthetic_images(h, n_train, n_test, seed, cfg, 96, chunk=1000)
-    out['unlabeled'] = torch.cat([torch.zeros(0, 3, 96, 96, dtype=torch.uint8), *_unlabeled_chunks(h, n_unlabeled, seed, 96, cfg)])
+    out['unlabeled'] = torch.cat([torch.zeros(0, 3, 96, 96, dtype=torch.uint8),
+                                  *_unlabeled_chunks(h, n_unlabeled, seed, 96, cfg)])
     return out
 
 def write_synthetic_stl10(root='data',           # where to put stl10_binary/
@@ -278,11 +313,13 @@ def write_synthetic_stl10(root='data',           # where to put stl10_binary/
                           n_test:int=800,         # images per class in test (the original has 800)
                           n_unlabeled:int=100_000, # images without labels (the original has 100,000)
                           seed:int=0, cfg:SynthConfig|None=None) -> Path:
-    "Generate an STL-10 stand-in and write it in the original format (the unlabeled images streamed in chunks); returns `stl10_binary`."
+    ("Generate an STL-10 stand-in and write it in the original format (the unlabeled images streamed in chunks); "
+     "returns `stl10_binary`.")
     _whole('n_unlabeled', n_unlabeled)
     h = Hierarchy.stl10()
     parts = synthetic_images(h, n_train, n_test, seed, cfg, 96, chunk=1000)
-    return write_stl10(root, parts, _unlabeled_chunks(h, n_unlabeled, seed, 96, cfg), h, f'synthetic, hiercifar seed {seed}', seed)
+    return write_stl10(root, parts, _unlabeled_chunks(h, n_unlabeled, seed, 96, cfg), h, f'synthetic, hiercifar seed '
+                                                                                         f'{seed}', seed)
 
 # %% ../nbs/01b_datasets.ipynb #c029
 TINY_DIR = 'tiny-imagenet-200'
@@ -298,16 +335,20 @@ def tinyimagenet_dir(root) -> Path:
 def _tiny_redownload(root): return redownload_hint(tinyimagenet_dir(root), 'load_tinyimagenet', root)
 
 def download_tinyimagenet(root) -> Path:
-    "Download and unpack `tiny-imagenet-200.zip` (237 MB, md5-checked) into `root` with torchvision's downloader, unless it is there."
+    ("Download and unpack `tiny-imagenet-200.zip` (237 MB, md5-checked) into `root` with torchvision's downloader, "
+     "unless it is there.")
     from torchvision.datasets.utils import download_and_extract_archive
     d = Path(root).expanduser()/TINY_DIR
-    if not (d/'val'/'val_annotations.txt').exists(): download_and_extract_archive(TINY_URL, str(Path(root).expanduser()), md5=TINY_MD5)
+    if not (d/'val'/'val_annotations.txt').exists():
+        download_and_extract_archive(TINY_URL, str(Path(root).expanduser()), md5=TINY_MD5)
     return d
 
-def _natural(name:str) -> list: return [int(t) if t.isdigit() else t for t in re.split(r'(\d+)', name)]   # img_2 before img_10
+# img_2 before img_10
+def _natural(name:str) -> list: return [int(t) if t.isdigit() else t for t in re.split(r'(\d+)', name)]
 
 def _tiny_index(d:Path, root) -> tuple:
-    "`(names, train, test)` of a `tiny-imagenet-200` folder from its text files: class names, [(relative path, label)] per part."
+    ("`(names, train, test)` of a `tiny-imagenet-200` folder from its text files: class names, [(relative path, "
+     "label)] per part.")
     def need(p:Path) -> Path:
         if not p.exists(): raise FileNotFoundError(f"Tiny ImageNet file missing: {p}. {_tiny_redownload(root)}")
         return p
@@ -323,13 +364,16 @@ def _tiny_index(d:Path, root) -> tuple:
     train = []
     for w in wnids:
         folder = need(d/'train'/w/'images')
-        train += [(f'train/{w}/images/{f}', idx[w]) for f in sorted((e.name for e in os.scandir(folder) if e.name.lower().endswith(('.jpeg', '.jpg'))), key=_natural)]
+        train += [(f'train/{w}/images/{f}', idx[w])
+                  for f in sorted((e.name for e in os.scandir(folder) if e.name.lower().endswith(('.jpeg', '.jpg'))),
+                                  key=_natural)]
     test, ann = [], need(d/'val'/'val_annotations.txt')
     for k, line in enumerate(ann.read_text().splitlines(), 1):
         if not line.strip(): continue
         f = line.split('\t')
         if len(f) < 2 or f[1] not in idx:
-            raise CorruptDataError(f"{ann}, line {k}: expected '<file>\\t<wnid>\\t…' with a wnid of wnids.txt, got {line[:60]!r}. {_tiny_redownload(root)}")
+            raise CorruptDataError(f"{ann}, line {k}: expected '<file>\\t<wnid>\\t…' with a wnid of wnids.txt, got "
+                                   f"{line[:60]!r}. {_tiny_redownload(root)}")
         test.append((f'val/images/{f[0]}', idx[f[1]]))
     return names, train, test
 
@@ -347,15 +391,17 @@ def _decode_one(path:str, raw:torch.Tensor, jpeg:bool) -> torch.Tensor:
     try: return decode_jpeg(raw, mode=ImageReadMode.RGB) if jpeg else decode_image(raw, mode=ImageReadMode.RGB)
     except RuntimeError as e:
         if not jpeg:
-            try:   # formats torchvision.io does not decode (BMP, TIFF, PPM): PIL, as torchvision's ImageFolder reads them
+            # formats torchvision.io does not decode (BMP, TIFF, PPM): PIL, as torchvision's ImageFolder reads them
+            try:
                 from PIL import Image
-                with Image.open(path) as im: return torch.from_numpy(np.asarray(im.convert('RGB')).copy()).permute(2, 0, 1)
+                with Image.open(path) as im:
+                    return torch.from_numpy(np.asarray(im.convert('RGB')).copy()).permute(2, 0, 1)
             except Exception: pass
         raise CorruptDataError(f"{path} is not a readable image ({str(e).splitlines()[0][:100]})") from None
 
 def _read_images(paths:list, size:int|None=None, # image side; None: the first image's (shorter) side
                  jpeg:bool=False,   # all JPEGs: decode a batch at a time with decode_jpeg
-                 expect:str='',     # a data set whose images are all `size` × `size` (others are an error, not resized)
+                 expect:str='',     # a data set whose images are all `size` × `size` (others: an error, not resized)
                  batch:int=1024) -> torch.Tensor:
     "Decode image files to one uint8 tensor (N, 3, size, size), RGB; other sizes resized (antialiased) unless `expect`."
     from torchvision.io import decode_jpeg, ImageReadMode
@@ -364,21 +410,27 @@ def _read_images(paths:list, size:int|None=None, # image side; None: the first i
     for lo in range(0, len(paths), batch):
         ps = paths[lo:lo + batch]
         raw = [torch.from_numpy(np.fromfile(p, np.uint8)) for p in ps]
-        try: ims = decode_jpeg(raw, mode=ImageReadMode.RGB) if jpeg else [_decode_one(p, r, False) for p, r in zip(ps, raw)]
-        except RuntimeError: ims = [_decode_one(p, r, True) for p, r in zip(ps, raw)]   # find the file that fails, and name it
+        try:
+            ims = (decode_jpeg(raw, mode=ImageReadMode.RGB) if jpeg
+                   else [_decode_one(p, r, False) for p, r in zip(ps, raw)])
+        except RuntimeError:
+            ims = [_decode_one(p, r, True) for p, r in zip(ps, raw)]   # find the file that fails, and name it
         if out is None:
             size = size or min(ims[0].shape[-2:])
             out = torch.empty(len(paths), 3, size, size, dtype=torch.uint8)
         for k, (p, im) in enumerate(zip(ps, ims)):
             if im.dtype != torch.uint8: im = to_dtype(im, torch.uint8, scale=True)   # 16-bit PNGs
             if tuple(im.shape[-2:]) != (size, size):
-                if expect: raise CorruptDataError(f"{p}: a {im.shape[-2]}×{im.shape[-1]} image, but {expect}'s are {size}×{size}")
+                if expect:
+                    raise CorruptDataError(f"{p}: a {im.shape[-2]}×{im.shape[-1]} image, but {expect}'s are "
+                                           f"{size}×{size}")
                 im = resize(im, [size, size], antialias=True)
             out[lo + k] = im
     return out if out is not None else torch.zeros(0, 3, size or 1, size or 1, dtype=torch.uint8)
 
 def _cached(d:Path, key:str, build:Callable, ok:Callable, use:bool=True) -> dict:
-    "`build()`'s dict of tensors, saved once as `d/hiercifar-cache-<key>.pt` and read back (memory-mapped) after; a stale or bad cache is rebuilt."
+    ("`build()`'s dict of tensors, saved once as `d/hiercifar-cache-<key>.pt` and read back (memory-mapped) after; a "
+     "stale or bad cache is rebuilt.")
     path = d/f'{CACHE_PREFIX}{key}.pt'
     if use and path.exists():
         try:
@@ -387,10 +439,13 @@ def _cached(d:Path, key:str, build:Callable, ok:Callable, use:bool=True) -> dict
         except Exception: pass   # truncated, or not a cache: decode again
     c = dict(build(), key=key)
     if use:
-        for old in d.glob(f'{CACHE_PREFIX}*.pt'): old.unlink(missing_ok=True)   # stale caches of older versions of the files
+        for old in d.glob(f'{CACHE_PREFIX}*.pt'):
+            old.unlink(missing_ok=True)   # stale caches of older versions of the files
         try:
             with _atomic_file(path) as f: torch.save(c, f)
-        except OSError as e: print(f"note: could not write the cache {path} ({e.strerror or e}); the next load decodes again", file=sys.stderr)
+        except OSError as e:
+            print(f"note: could not write the cache {path} ({e.strerror or e}); the next load decodes again",
+                  file=sys.stderr)
     return c
 
 def _stats(x:torch.Tensor) -> dict:
@@ -401,17 +456,21 @@ def load_tinyimagenet(root='data',          # folder holding tiny-imagenet-200/ 
                       download:bool=False,  # fetch the archive first (237 MB, md5-checked)
                       cache:bool=True       # keep the decoded images as a tensor file next to the data, and use it
                      ) -> ImageData:
-    "Read Tiny ImageNet's JPEGs (train, and val as the test part) into uint8 tensors (N, 3, 64, 64), decoded once and cached."
+    ("Read Tiny ImageNet's JPEGs (train, and val as the test part) into uint8 tensors (N, 3, 64, 64), decoded once "
+     "and cached.")
     if download: download_tinyimagenet(root)
     d = tinyimagenet_dir(root)
     if not d.is_dir(): raise FileNotFoundError(_no_data('Tiny ImageNet', d, root, 'tinyimagenet', '237 MB'))
     names, train, test = _tiny_index(d, root)
-    key = _fingerprint(d, ['wnids.txt', 'words.txt', 'val/val_annotations.txt'] + [r for r, _ in train + test], 'tinyimagenet-1')
+    key = _fingerprint(d, ['wnids.txt', 'words.txt', 'val/val_annotations.txt'] + [r for r, _ in train + test],
+                       'tinyimagenet-1')
     def build():
         x = {p: _read_images([os.path.join(d, r) for r, _ in files], 64, jpeg=True, expect='Tiny ImageNet')
              for p, files in (('train', train), ('test', test))}
         return {'train_x': x['train'], 'test_x': x['test'], **_stats(x['train'])}
-    c = _cached(d, key, build, lambda c: c['train_x'].shape == (len(train), 3, 64, 64) and c['test_x'].shape == (len(test), 3, 64, 64), cache)
+    c = _cached(d, key, build,
+                lambda c: c['train_x'].shape == (len(train), 3, 64, 64) and c['test_x'].shape == (len(test), 3, 64, 64),
+                cache)
     hier = Hierarchy.flat(names)
     part = lambda x, files: Part(x, torch.tensor([y for _, y in files], dtype=torch.long), hier, [r for r, _ in files])
     return ImageData(part(c['train_x'], train), part(c['test_x'], test), hier, d, (d/MARK).exists(), 'tinyimagenet',
@@ -423,24 +482,29 @@ _ADJ = ('amber azure crimson dusky golden hooded marsh mountain northern painted
 _NOUN = 'finch beetle lizard moth orchid heron shrew lantern kettle sedge'.split()
 
 def tiny_synthetic_classes() -> tuple:
-    "The stand-in's 200 classes: `(wnids, words)`, made-up WordNet-style ids (n9…, unused by WordNet) and their names."
+    ("The stand-in's 200 classes: `(wnids, words)`, made-up WordNet-style ids (n9…, unused by WordNet) "
+     "and their names.")
     wnids = [f'n9{1_234_567 + 7_919 * i:07d}' for i in range(200)]
     return wnids, {w: f'{_ADJ[i // 10]} {_NOUN[i % 10]}, {_NOUN[i % 10]}' for i, w in enumerate(wnids)}
 
 def _grey(x:torch.Tensor) -> torch.Tensor:
-    return (0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]).round().clamp(0, 255).to(torch.uint8)[:, None].expand(-1, 3, -1, -1)
+    return ((0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]).round().clamp(0, 255).to(torch.uint8)[:, None]
+            .expand(-1, 3, -1, -1))
 
 def synthetic_tinyimagenet(n_train:int=500, n_test:int=50, seed:int=0, cfg:SynthConfig|None=None) -> dict:
-    "Generate Tiny ImageNet stand-in images (64 × 64, 200 classes, one in fifty grey): `{'train': (x, labels), 'test': (x, labels)}`."
+    ("Generate Tiny ImageNet stand-in images (64 × 64, 200 classes, one in fifty grey): `{'train': (x, labels), "
+     "'test': (x, labels)}`.")
     wnids, words = tiny_synthetic_classes()
-    out = synthetic_images(Hierarchy.flat([words[w].split(',')[0] for w in wnids]), n_train, n_test, seed, cfg, 64, chunk=2000)
+    out = synthetic_images(Hierarchy.flat([words[w].split(',')[0] for w in wnids]), n_train, n_test, seed, cfg, 64,
+                           chunk=2000)
     for x, _ in out.values():
         g = torch.arange(len(x)) % 50 == 49
         x[g] = _grey(x[g])
     return out
 
 def write_tinyimagenet(root, parts:dict, wnids:list, words:dict, note:str='', quality:int=95, batch:int=2000) -> Path:
-    "Write `{'train': (x, labels), 'test': (x, labels)}` (labels index `wnids`) as Tiny ImageNet's folder of JPEGs, built under a temporary name."
+    ("Write `{'train': (x, labels), 'test': (x, labels)}` (labels index `wnids`) as Tiny ImageNet's folder of JPEGs, "
+     "built under a temporary name.")
     from torchvision.io import encode_jpeg
     _check_images(parts, 64, 'Tiny ImageNet')
     final = Path(root).expanduser()/TINY_DIR
@@ -459,12 +523,14 @@ def write_tinyimagenet(root, parts:dict, wnids:list, words:dict, note:str='', qu
         xt, yt = parts['test']
         vfiles = [d/'val'/'images'/f'val_{i}.JPEG' for i in range(len(xt))]
         (d/'val'/'images').mkdir(parents=True)
-        (d/'val'/'val_annotations.txt').write_text(''.join(f'{f.name}\t{wnids[c]}\t0\t0\t63\t63\n' for f, c in zip(vfiles, yt.tolist())))
+        (d/'val'/'val_annotations.txt').write_text(''.join(f'{f.name}\t{wnids[c]}\t0\t0\t63\t63\n'
+                                                           for f, c in zip(vfiles, yt.tolist())))
         for xs, fs in ((x, files), (xt, vfiles)):
             for lo in range(0, len(xs), batch):
                 b = xs[lo:lo + batch]
                 grey = ((b[:, 0] == b[:, 1]) & (b[:, 1] == b[:, 2])).flatten(1).all(1)
-                for f, data in zip(fs[lo:lo + batch], encode_jpeg([im[:1] if g else im for im, g in zip(b, grey.tolist())], quality=quality)):
+                jpegs = encode_jpeg([im[:1] if g else im for im, g in zip(b, grey.tolist())], quality=quality)
+                for f, data in zip(fs[lo:lo + batch], jpegs):
                     f.write_bytes(data.numpy().tobytes())
         _mark(d, note)
     return final
@@ -473,14 +539,18 @@ def write_synthetic_tinyimagenet(root='data',     # where to put tiny-imagenet-2
                                  n_train:int=500,  # images per class in train (the original has 500)
                                  n_test:int=50,    # images per class in val (the original has 50)
                                  seed:int=0, cfg:SynthConfig|None=None) -> Path:
-    "Generate a Tiny ImageNet stand-in and write it as the original's JPEG tree (200 classes); returns `tiny-imagenet-200`."
+    ("Generate a Tiny ImageNet stand-in and write it as the original's JPEG tree (200 classes); returns "
+     "`tiny-imagenet-200`.")
     wnids, words = tiny_synthetic_classes()
-    decoys = {f'n0{i:07d}': f'decoy {i}' for i in range(1, 6)}   # the real words.txt names all of WordNet, not just the 200
-    return write_tinyimagenet(root, synthetic_tinyimagenet(n_train, n_test, seed, cfg), wnids, {**words, **decoys}, f'synthetic, hiercifar seed {seed}')
+    # the real words.txt names all of WordNet, not just the 200
+    decoys = {f'n0{i:07d}': f'decoy {i}' for i in range(1, 6)}
+    return write_tinyimagenet(root, synthetic_tinyimagenet(n_train, n_test, seed, cfg), wnids, {**words, **decoys},
+                              f'synthetic, hiercifar seed {seed}')
 
 # %% ../nbs/01b_datasets.ipynb #c037
 def _class_dirs(d:Path) -> list:
-    "Class folder names, sorted, as torchvision's `find_classes` lists them (hidden ones such as .ipynb_checkpoints left out)."
+    ("Class folder names, sorted, as torchvision's `find_classes` lists them (hidden ones such as .ipynb_checkpoints "
+     "left out).")
     return sorted(e.name for e in os.scandir(d) if e.is_dir() and not e.name.startswith('.'))
 
 def _folder_files(d:Path, classes:list) -> list:
@@ -491,29 +561,38 @@ def _folder_files(d:Path, classes:list) -> list:
         n = len(out)
         for r, _, fs in sorted(os.walk(d/c, followlinks=True)):
             out += [(os.path.join(r, f), i) for f in sorted(fs) if f.lower().endswith(IMG_EXTENSIONS)]
-        if len(out) == n: raise FileNotFoundError(f"{d/c} holds no image files ({', '.join(IMG_EXTENSIONS)}): every class folder needs at least one")
+        if len(out) == n:
+            raise FileNotFoundError(f"{d/c} holds no image files ({', '.join(IMG_EXTENSIONS)}): every class folder "
+                                    f"needs at least one")
     return out
 
-def load_folder(root,                  # a folder with one subfolder of images per class (or train/ and test/ or val/ with those)
+def load_folder(root,                  # a folder with one subfolder of images per class (or train/ and test/ or val/)
                 size:int|None=None,    # image side after resizing; None: the first image's shorter side
                 test_frac:float=0.2,   # share of every class kept for the test part (without a test/ folder)
                 seed:int=0,            # seed of that split
                 cache:bool=True        # keep the decoded images as a tensor file in `root`, and use it
                ) -> ImageData:
-    "Read a class-per-folder image tree (torchvision's ImageFolder layout) into uint8 tensors (N, 3, size, size), flat classes."
+    ("Read a class-per-folder image tree (torchvision's ImageFolder layout) into uint8 tensors (N, 3, size, size), "
+     "flat classes.")
     d = Path(root).expanduser()
     if size is not None: _whole('size', size, 1)
-    if not d.is_dir(): raise FileNotFoundError(f"No image folder at {d}: give a folder with one subfolder of images per class "
-                                               f"(torchvision's ImageFolder layout), or write an example with `write_synthetic_folder({str(root)!r})`.")
+    if not d.is_dir():
+        raise FileNotFoundError(f"No image folder at {d}: give a folder with one subfolder of images per class "
+                                f"(torchvision's ImageFolder layout), or write an example with "
+                                f"`write_synthetic_folder({str(root)!r})`.")
     test_dir = next((d/t for t in ('test', 'val') if (d/t).is_dir()), None) if (d/'train').is_dir() else None
-    if test_dir is None and not 0 < test_frac < 1: raise ValueError(f"test_frac must be between 0 and 1 (e.g. 0.2), got {test_frac!r}")
+    if test_dir is None and not 0 < test_frac < 1:
+        raise ValueError(f"test_frac must be between 0 and 1 (e.g. 0.2), got {test_frac!r}")
     tdir = d/'train' if test_dir else d
     classes = _class_dirs(tdir)
     if not classes:
-        raise FileNotFoundError(f"{tdir} has no class subfolders: put each class's images in a folder of its own (torchvision's ImageFolder layout)")
+        raise FileNotFoundError(f"{tdir} has no class subfolders: put each class's images in a folder of its own "
+                                f"(torchvision's ImageFolder layout)")
     if test_dir is not None:
         extra = sorted(set(_class_dirs(test_dir)) - set(classes))
-        if extra: raise FileNotFoundError(f"{test_dir} has class folder(s) {', '.join(extra)} that {tdir} lacks: test classes must be training classes")
+        if extra:
+            raise FileNotFoundError(f"{test_dir} has class folder(s) {', '.join(extra)} that {tdir} lacks: test "
+                                    f"classes must be training classes")
     files = _folder_files(tdir, classes)
     n_train = len(files)
     if test_dir is not None:
@@ -528,16 +607,20 @@ def load_folder(root,                  # a folder with one subfolder of images p
     allp = Part(c['x'], torch.tensor([y for _, y in files], dtype=torch.long), hier, rel)
     if test_dir is not None:
         train, test, (mean, std) = allp[:n_train], allp[n_train:], (tuple(c['mean'].tolist()), tuple(c['std'].tolist()))
-    else: (train, test), mean, std = stratified_split(allp, 1 - test_frac, seed), None, None   # statistics of this split's train
+    else:
+        # statistics of this split's train
+        (train, test), mean, std = stratified_split(allp, 1 - test_frac, seed), None, None
     return ImageData(train, test, hier, d, (d/MARK).exists(), 'folder', mean, std)
 
 def write_synthetic_folder(root='my_images',    # the folder to create (one subfolder per class)
                            n_classes:int=5, n_per_class:int=20, # classes, and images of each
                            size:int=48,          # image side in pixels
                            seed:int=0,
-                           n_test:int=0,         # > 0: write train/ and test/ folders, with this many test images per class
+                           # > 0: write train/ and test/ folders, with this many test images per class
+                           n_test:int=0,
                            cfg:SynthConfig|None=None) -> Path:
-    "Generate flat-class images and write them as PNG files in torchvision's ImageFolder layout: `root/<class>/<class>_0000.png`."
+    ("Generate flat-class images and write them as PNG files in torchvision's ImageFolder layout: "
+     "`root/<class>/<class>_0000.png`.")
     from torchvision.io import encode_png
     _whole('n_classes', n_classes, 1); _whole('size', size, 1); _whole('n_test', n_test)
     names = [f'class_{i:02d}' for i in range(n_classes)]
@@ -558,7 +641,8 @@ def write_synthetic_folder(root='my_images',    # the folder to create (one subf
 # %% ../nbs/01b_datasets.ipynb #c042
 @dataclass(frozen=True)
 class DataSpec:
-    "What the package knows about one data set: where its files go, its size, how to read it, write a stand-in, find it."
+    ("What the package knows about one data set: where its files go, its size, how to read it, write a stand-in, find "
+     "it.")
     name: str            # the registry key (`--data NAME`)
     title: str           # its usual name
     folder: str          # the folder its archive unpacks to
@@ -566,12 +650,14 @@ class DataSpec:
     n_classes: int
     describe: str        # one line: what it is and how a file stores an image
     load: Callable       # load(root, download=False, **kw) -> ImageData
-    write_synthetic: Callable  # write_synthetic(root, n_train, n_test, seed) -> folder: a generated stand-in (images per class)
+    # write_synthetic(root, n_train, n_test, seed) -> folder: a generated stand-in (images per class)
+    write_synthetic: Callable
     present: Callable    # present(root) -> bool: its files are under root
     download_size: str = ''
 
 def _stl_stand_in(root, n_train:int=500, n_test:int=800, seed:int=0):
-    return write_synthetic_stl10(root, n_train, n_test, n_unlabeled=10 * n_train, seed=seed)  # as many unlabeled as labelled
+    # as many unlabeled as labelled
+    return write_synthetic_stl10(root, n_train, n_test, n_unlabeled=10 * n_train, seed=seed)
 
 DATASETS = {d.name: d for d in [
     DataSpec('cifar100', 'CIFAR-100', CIFAR_DIR, 32, 100,
@@ -581,14 +667,16 @@ DATASETS = {d.name: d for d in [
              lambda root: (cifar_dir(root)/'test').exists(), '161 MB'),
     DataSpec('cifar10', 'CIFAR-10', C10_DIR, 32, 10,
              'photos in 10 classes (animals and vehicles); pickled rows of 3,072 bytes',
-             load_cifar10, lambda root, n_train=5000, n_test=1000, seed=0: write_synthetic_cifar10(root, n_train, n_test, seed),
+             load_cifar10,
+             lambda root, n_train=5000, n_test=1000, seed=0: write_synthetic_cifar10(root, n_train, n_test, seed),
              lambda root: (cifar10_dir(root)/'test_batch').exists(), '163 MB'),
     DataSpec('stl10', 'STL-10', STL_DIR, 96, 10,
              '10 classes, 96 × 96, with 100,000 unlabeled images; raw column-major bytes',
              load_stl10, _stl_stand_in, lambda root: (stl10_dir(root)/'test_X.bin').exists(), '2.5 GB'),
     DataSpec('tinyimagenet', 'Tiny ImageNet', TINY_DIR, 64, 200,
              '200 ImageNet classes, 64 × 64, no hierarchy; one JPEG file per image',
-             load_tinyimagenet, lambda root, n_train=500, n_test=50, seed=0: write_synthetic_tinyimagenet(root, n_train, n_test, seed),
+             load_tinyimagenet,
+             lambda root, n_train=500, n_test=50, seed=0: write_synthetic_tinyimagenet(root, n_train, n_test, seed),
              lambda root: (tinyimagenet_dir(root)/'val'/'val_annotations.txt').exists(), '237 MB'),
 ]}
 
@@ -614,9 +702,11 @@ def data_or_synthetic(data:str='cifar100', root='data',
                       seed:int=0,
                       download:bool|None=None   # None: try, unless the environment variable HIERCIFAR_OFFLINE is set
                      ) -> ImageData:
-    "The data set `data` from `root` (downloaded there if need be); if that fails, a generated stand-in in its format. Prints which."
+    ("The data set `data` from `root` (downloaded there if need be); if that fails, a generated stand-in in its "
+     "format. Prints which.")
     if data not in DATASETS:
-        if not Path(str(data)).expanduser().is_dir(): raise ValueError(f"unknown data set {data!r}: choose one of {_choices()}")
+        if not Path(str(data)).expanduser().is_dir():
+            raise ValueError(f"unknown data set {data!r}: choose one of {_choices()}")
         d = load_data(data); print(f"Using the images in {d.root}"); return d
     spec = DATASETS[data]
     if download is None: download = os.environ.get('HIERCIFAR_OFFLINE', '').strip().lower() in ('', '0', 'false', 'no')

@@ -20,14 +20,17 @@ def lt_split(data:ImageData, imbalance:float=100., # largest / smallest class in
              profile:str='exp', # 'exp' or 'step' (see long_tailed)
              n_val:int=50,      # images per class held out of the training images for validation
              seed:int=0) -> tuple:
-    "`(study, test)`: `study.train` long-tailed, `study.test` a balanced validation part held out of the training images; the balanced `test` part is kept apart."
+    ("`(study, test)`: `study.train` long-tailed, `study.test` a balanced validation part held out of the training "
+     "images; the balanced `test` part is kept apart.")
     tr = data.train
     lt_counts(1, tr.hier.n_fine, imbalance, profile)   # checks the imbalance and the profile before any work
     if not 0 < n_val < int(tr.counts().min()):
-        raise ValueError(f"n_val must leave training images in every class: 0 < n_val < {int(tr.counts().min())}, got {n_val!r}")
+        raise ValueError(f"n_val must leave training images in every class: 0 < n_val < {int(tr.counts().min())}, got "
+                         f"{n_val!r}")
     order, rank = class_ranks(tr, seed)
     val, pool = tr[order[rank < n_val].sort().values], tr[order[rank >= n_val].sort().values]
-    study = dataclasses.replace(data, train=long_tailed(pool, imbalance, seed, profile=profile), test=val, mean=None, std=None)
+    study = dataclasses.replace(data, train=long_tailed(pool, imbalance, seed, profile=profile), test=val,
+                                mean=None, std=None)
     return study, data.test
 
 # %% ../nbs/12_long_tail.ipynb #c018
@@ -37,15 +40,18 @@ def lt_methods(gammas=(1.,), # focal loss's γ values to try (course report 003 
                betas=(0., 0.9, 0.99, 0.999, 0.9999), # class-balancing β values for focal loss (0: no class weights)
                ce_betas=(0.9999,)  # β values for class-balanced cross-entropy
               ) -> dict:
-    "The lesson's methods, name → `Config` settings: CE, CE with class-balanced resampling, class-balanced CE, focal loss per γ, class-balanced focal loss per γ and β > 0."
+    ("The lesson's methods, name → `Config` settings: CE, CE with class-balanced resampling, class-balanced CE, focal "
+     "loss per γ, class-balanced focal loss per γ and β > 0.")
     m = {'CE': dict(loss='multihead'), 'CE + resampling': dict(loss='multihead', balanced=True)}
     m |= {f'CB-CE β={b:g}': dict(loss='focal', loss_kwargs=dict(gamma=0., beta=float(b))) for b in ce_betas}
-    m |= {(f'CB focal γ={g:g} β={b:g}' if b else f'focal γ={g:g}'): dict(loss='focal', loss_kwargs=dict(gamma=float(g), beta=float(b)))
+    m |= {(f'CB focal γ={g:g} β={b:g}' if b else f'focal γ={g:g}'):
+              dict(loss='focal', loss_kwargs=dict(gamma=float(g), beta=float(b)))
           for g in gammas for b in betas}
     return m
 
 def family(name:str) -> str:
-    "A method's name without its γ and β: the methods among which γ and β are chosen ('CB focal γ=1 β=0.99' → 'CB focal')."
+    ("A method's name without its γ and β: the methods among which γ and β are chosen ('CB focal γ=1 β=0.99' → 'CB "
+     "focal').")
     return re.sub(r' [γβ]=[0-9.e-]+', '', name)
 
 # %% ../nbs/12_long_tail.ipynb #c021
@@ -59,9 +65,11 @@ def _point(settings:dict) -> dict:
     return pt
 
 def run_methods(study:ImageData, test:Part, cfg:Config, methods:dict,
-                out=None,          # the grid's results folder (resumable; `summary(out)` tabulates it); None: a temporary one
+                # the grid's results folder (resumable; `summary(out)` tabulates it); None: a temporary one
+                out=None,
                 progress:bool=False) -> dict:
-    "Train every method under the same `cfg` (model, epochs, seed) through the experiment grid: name → `(validation Preds, test Preds)`."
+    ("Train every method under the same `cfg` (model, epochs, seed) through the experiment grid: name → `(validation "
+     "Preds, test Preds)`.")
     out = Path(tempfile.mkdtemp(prefix='hiercifar-lt-') if out is None else out)
     base = {k: v for k, v in cfg.to_dict().items() if k not in ('split', 'loss', 'seed')}
     loss_of = {name: kw.get('loss', cfg.loss) for name, kw in methods.items()}
@@ -70,8 +78,10 @@ def run_methods(study:ImageData, test:Part, cfg:Config, methods:dict,
         names = [n for n in methods if loss_of[n] == loss]
         pts = [_point(methods[n]) for n in names]
         fixed = {k: v for k, v in base.items() if k not in {p.split('.')[0] for pt in pts for p in pt}}
-        run_experiments(study, out, ('official',), (loss,), (cfg.seed,), progress=progress, verbose=False, grid=pts, **fixed)
-        runs |= {n: (out/run_name('official', loss, cfg.seed, pt), Config(split='official', loss=loss, seed=cfg.seed, **with_point(fixed, pt)))
+        run_experiments(study, out, ('official',), (loss,), (cfg.seed,), progress=progress, verbose=False, grid=pts,
+                        **fixed)
+        runs |= {n: (out/run_name('official', loss, cfg.seed, pt),
+                     Config(split='official', loss=loss, seed=cfg.seed, **with_point(fixed, pt)))
                  for n, pt in zip(names, pts)}
     res = {}
     for name, (folder, c) in runs.items():          # finished runs: `train` loads their weights and trains nothing
@@ -91,9 +101,11 @@ def shot_groups(counts:torch.Tensor, shots:dict=SHOTS) -> dict:
 
 def lt_table(preds:dict, # name → Preds on a balanced part
              counts:torch.Tensor, # training images per class
-             shots:dict=SHOTS, per_class:bool|None=None # one column per class, head → tail (default: up to 20 classes)
+             shots:dict=SHOTS,
+             per_class:bool|None=None # one column per class, head → tail (default: up to 20 classes)
             ) -> pd.DataFrame:
-    "Accuracy per method: overall, balanced (mean over classes), many / medium / few-shot, and per class from head to tail."
+    ("Accuracy per method: overall, balanced (mean over classes), many / medium / few-shot, and per class from head "
+     "to tail.")
     counts = torch.as_tensor(counts); C = len(counts)
     head_to_tail = counts.argsort(descending=True, stable=True)
     groups = shot_groups(counts, shots)
@@ -124,12 +136,14 @@ def plot_per_class(preds:dict, counts:torch.Tensor, ax=None, figsize=(10, 3.6)):
     for name, p in preds.items():
         pc = per_class_accuracy(p.out['fine'].argmax(-1), p.y['fine'], len(counts))
         ax.plot(range(len(order)), pc[order].numpy(), marker='o', ms=3, label=name)
-    ax.set_ylim(-0.02, 1.02); ax.set_xlabel('class, from head to tail'); ax.set_ylabel('accuracy'); ax.legend(fontsize=8, ncol=2)
+    ax.set_ylim(-0.02, 1.02); ax.set_xlabel('class, from head to tail'); ax.set_ylabel('accuracy')
+    ax.legend(fontsize=8, ncol=2)
     return ax.figure
 
 # %% ../nbs/12_long_tail.ipynb #c036
 def tail_mistakes(p:Preds, counts:torch.Tensor, shots:dict=SHOTS, rule:str='argmax', S=None) -> dict:
-    "On the few-shot classes' test images: accuracy, and the mean severity of the mistakes (1 sibling … 3 other group); `rule='crm'` decides by conditional risk."
+    ("On the few-shot classes' test images: accuracy, and the mean severity of the mistakes (1 sibling … 3 other "
+     "group); `rule='crm'` decides by conditional risk.")
     h = p.hier
     S = severity_matrix(h, S)
     pred = p.out['fine'].argmax(-1) if rule == 'argmax' else crm_predict(p.out['fine'], S)

@@ -22,32 +22,40 @@ from .learner import Learner, DataLoaders, Callback, SchedCB, set_seed
 
 # %% ../nbs/14_metric_learning.ipynb #c009
 def sub_classes(data:ImageData, coarse) -> ImageData:
-    "The images of the superclasses `coarse` only, relabelled 0 … k-1, under the matching smaller tree (each superclass keeps its group)."
+    ("The images of the superclasses `coarse` only, relabelled 0 … k-1, under the matching smaller tree (each "
+     "superclass keeps its group).")
     h = data.hier
     h._need_tree('sub_classes')
     coarse = [coarse] if isinstance(coarse, str) else list(coarse)
     bad = [c for c in coarse if c not in h.coarse_names]
     if bad or not coarse or len(set(coarse)) < len(coarse):
-        raise ValueError(f"coarse must name distinct superclasses of the data, got {(bad or coarse)!r}; they are: {', '.join(h.coarse_names)}")
+        raise ValueError(f"coarse must name distinct superclasses of the data, got {(bad or coarse)!r}; they are: "
+                         f"{', '.join(h.coarse_names)}")
     cs = [c for c in h.coarse_names if c in coarse]                      # the data's order
     fine = [f for f in range(h.n_fine) if h.coarse_names[h.fine2coarse[f]] in cs]
     groups = {}
     for c in cs: groups.setdefault(h.group_names[h.coarse2group[h.coarse_names.index(c)]], []).append(c)
-    sub = Hierarchy([h.fine_names[f] for f in fine], cs, [cs.index(h.coarse_names[h.fine2coarse[f]]) for f in fine], groups)
+    sub = Hierarchy([h.fine_names[f] for f in fine], cs, [cs.index(h.coarse_names[h.fine2coarse[f]]) for f in fine],
+                    groups)
     new = torch.full((h.n_fine,), -1); new[fine] = torch.arange(len(fine))
     def part(p):
         keep = new[p.fine] >= 0
-        return Part(p.x[keep], new[p.fine[keep]], sub, None if p.filenames is None else [n for n, k in zip(p.filenames, keep.tolist()) if k])
+        return Part(p.x[keep], new[p.fine[keep]], sub,
+                    None if p.filenames is None else [n for n, k in zip(p.filenames, keep.tolist()) if k])
     return dataclasses.replace(data, train=part(data.train), test=part(data.test), hier=sub)
 
 # %% ../nbs/14_metric_learning.ipynb #c014
 class WithEmbedding(nn.Module):
-    "A `MultiHead` model whose output also holds the shared features under `'emb'`: `{'fine', 'coarse', 'group', 'emb'}`."
+    ("A `MultiHead` model whose output also holds the shared features under `'emb'`: `{'fine', 'coarse', 'group', "
+     "'emb'}`.")
     def __init__(self, model:nn.Module):
         super().__init__()
-        if not isinstance(getattr(model, 'body', None), nn.Module) or not isinstance(getattr(model, 'heads', None), Heads):
-            raise ValueError(f"WithEmbedding needs a model with a `body` and `heads` (a MultiHead, e.g. multihead_cnn or resnet18_cifar), got {type(model).__name__}")
-        self.body, self.heads = model.body, model.heads      # the same parameter names as the MultiHead's: checkpoints fit both
+        if (not isinstance(getattr(model, 'body', None), nn.Module)
+                or not isinstance(getattr(model, 'heads', None), Heads)):
+            raise ValueError(f"WithEmbedding needs a model with a `body` and `heads` (a MultiHead, e.g. multihead_cnn "
+                             f"or resnet18_cifar), got {type(model).__name__}")
+        # the same parameter names as the MultiHead's: checkpoints fit both
+        self.body, self.heads = model.body, model.heads
     @property
     def dim(self) -> int: return next(iter(self.heads.values())).in_features
     def forward(self, x):
@@ -55,20 +63,24 @@ class WithEmbedding(nn.Module):
         return {**self.heads(e), 'emb': e}
 
 # %% ../nbs/14_metric_learning.ipynb #c017
-FORMS, MININGS, NEGATIVES, AUXES = ('squared', 'euclidean'), ('all', 'hard'), ('any', 'sibling'), ('none', 'triplet', 'center')
+FORMS, MININGS, NEGATIVES, AUXES = (('squared', 'euclidean'), ('all', 'hard'), ('any', 'sibling'),
+                                    ('none', 'triplet', 'center'))
 
 def _number(lo, hi=math.inf, lo_open=False):
-    def ok(v): return not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v) and (v > lo if lo_open else v >= lo) and v <= hi
+    def ok(v): return (not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
+                       and (v > lo if lo_open else v >= lo) and v <= hi)
     return ok
 
-_RULES = {'margin': ('a number ≥ 0', _number(0)), 'lam': ('a number ≥ 0', _number(0)), 'alpha': ('a number in (0, 1]', _number(0, 1, True)),
+_RULES = {'margin': ('a number ≥ 0', _number(0)), 'lam': ('a number ≥ 0', _number(0)),
+          'alpha': ('a number in (0, 1]', _number(0, 1, True)),
           'dim': ('a whole number ≥ 1', lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
           'n_classes': ('a whole number ≥ 1', lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
           'normalize': ('True or False', lambda v: isinstance(v, bool)),
           'form': FORMS, 'mining': MININGS, 'negatives': NEGATIVES, 'aux': AUXES}
 
 def check_metric(**settings) -> dict:
-    "Check metric-learning settings (every loss of this page calls it): one clear line for the first bad one; returns them."
+    ("Check metric-learning settings (every loss of this page calls it): one clear line for the first bad one; "
+     "returns them.")
     for k, v in settings.items():
         if k not in _RULES: raise ValueError(f"unknown setting {k!r}; the settings are: {', '.join(_RULES)}")
         rule = _RULES[k]
@@ -83,11 +95,13 @@ def sq_dists(a:torch.Tensor, b:torch.Tensor) -> torch.Tensor:
     return (a.float() - b.float()).pow(2).sum(-1)
 
 def dists(d2:torch.Tensor, form:str) -> torch.Tensor:
-    "Squared distances as the loss uses them: unchanged (`'squared'`) or their square root (`'euclidean'`, with a zero gradient at 0)."
+    ("Squared distances as the loss uses them: unchanged (`'squared'`) or their square root (`'euclidean'`, with a "
+     "zero gradient at 0).")
     return d2 if form == 'squared' else d2.clamp(min=1e-12).sqrt()
 
 def triplet_loss(a:torch.Tensor, p:torch.Tensor, n:torch.Tensor, margin:float=0.5, form:str='squared') -> torch.Tensor:
-    "Mean over explicit triplets (rows of anchors `a`, positives `p`, negatives `n`) of [d(a, p) − d(a, n) + margin]₊."
+    ("Mean over explicit triplets (rows of anchors `a`, positives `p`, negatives `n`) of "
+     "[d(a, p) − d(a, n) + margin]₊.")
     check_metric(margin=margin, form=form)
     return F.relu(dists(sq_dists(a, p), form) - dists(sq_dists(a, n), form) + margin).mean()
 
@@ -98,26 +112,31 @@ def pair_dists(e:torch.Tensor, form:str='squared') -> torch.Tensor:
     return dists((e[:, None] - e[None]).pow(2).sum(-1), form)
 
 def triplet_masks(fine:torch.Tensor, coarse:torch.Tensor|None=None, negatives:str='any') -> tuple:
-    "(B, B) masks `pos[a, p]` (same class, p ≠ a) and `neg[a, n]` (another class; `'sibling'`: another class of the anchor's superclass, wherever the batch has one)."
+    ("(B, B) masks `pos[a, p]` (same class, p ≠ a) and `neg[a, n]` (another class; `'sibling'`: another class of the "
+     "anchor's superclass, wherever the batch has one).")
     check_metric(negatives=negatives)
     same = fine[:, None] == fine[None]
     pos = same & ~torch.eye(len(fine), dtype=torch.bool, device=fine.device)
     neg = ~same
     if negatives == 'sibling':
-        if coarse is None: raise ValueError("negatives='sibling' needs the superclass labels (a class hierarchy); use negatives='any' for flat classes")
+        if coarse is None:
+            raise ValueError("negatives='sibling' needs the superclass labels (a class hierarchy); use "
+                             "negatives='any' for flat classes")
         sib = neg & (coarse[:, None] == coarse[None])
         neg = torch.where(sib.any(1, keepdim=True), sib, neg)    # no sibling in the batch: any other class
     return pos, neg
 
 def hardest(D:torch.Tensor, pos:torch.Tensor, neg:torch.Tensor) -> tuple:
-    "Batch-hard mining: for each anchor, the farthest positive and the nearest negative: `(p_idx, n_idx, ok)`, `ok` where the anchor has both."
+    ("Batch-hard mining: for each anchor, the farthest positive and the nearest negative: `(p_idx, n_idx, ok)`, `ok` "
+     "where the anchor has both.")
     p = D.masked_fill(~pos, -math.inf).argmax(1)
     n = D.masked_fill(~neg, math.inf).argmin(1)
     return p, n, pos.any(1) & neg.any(1)
 
-def batch_triplet(e:torch.Tensor, fine:torch.Tensor, coarse:torch.Tensor|None=None, margin:float=0.5, form:str='squared',
-                  mining:str='hard', negatives:str='any') -> torch.Tensor:
-    "Triplet loss inside a batch: batch-hard (mean over anchors) or batch-all (mean over the triplets that violate the margin)."
+def batch_triplet(e:torch.Tensor, fine:torch.Tensor, coarse:torch.Tensor|None=None, margin:float=0.5,
+                  form:str='squared', mining:str='hard', negatives:str='any') -> torch.Tensor:
+    ("Triplet loss inside a batch: batch-hard (mean over anchors) or batch-all (mean over the triplets that violate "
+     "the margin).")
     check_metric(margin=margin, form=form, mining=mining, negatives=negatives)
     D = pair_dists(e, form)
     pos, neg = triplet_masks(fine, coarse, negatives)
@@ -131,8 +150,10 @@ def batch_triplet(e:torch.Tensor, fine:torch.Tensor, coarse:torch.Tensor|None=No
 
 # %% ../nbs/14_metric_learning.ipynb #c027
 class TripletLoss(nn.Module):
-    "Triplet loss on a batch of embeddings, mined inside the batch (see `batch_triplet`); `normalize`: on the unit sphere, as FaceNet."
-    def __init__(self, margin:float=0.5, form:str='squared', mining:str='hard', negatives:str='any', normalize:bool=True):
+    ("Triplet loss on a batch of embeddings, mined inside the batch (see `batch_triplet`); `normalize`: on the unit "
+     "sphere, as FaceNet.")
+    def __init__(self, margin:float=0.5, form:str='squared', mining:str='hard', negatives:str='any',
+                 normalize:bool=True):
         super().__init__()
         self.settings = check_metric(margin=margin, form=form, mining=mining, negatives=negatives, normalize=normalize)
     def forward(self, emb:torch.Tensor, fine:torch.Tensor, coarse:torch.Tensor|None=None) -> torch.Tensor:
@@ -142,7 +163,8 @@ class TripletLoss(nn.Module):
 
 # %% ../nbs/14_metric_learning.ipynb #c030
 class CenterLoss(nn.Module):
-    "½‖e − c_y‖² averaged over the batch. The centres are a buffer (no gradient): `update` moves them at rate α (Wen et al. 2016), called by `CenterUpdateCB`."
+    ("½‖e − c_y‖² averaged over the batch. The centres are a buffer (no gradient): `update` moves them at rate α (Wen "
+     "et al. 2016), called by `CenterUpdateCB`.")
     def __init__(self, n_classes:int, dim:int, alpha:float=0.5):
         super().__init__()
         check_metric(n_classes=n_classes, dim=dim, alpha=alpha)
@@ -150,14 +172,16 @@ class CenterLoss(nn.Module):
         self.register_buffer('centers', torch.zeros(n_classes, dim))
     def _check(self, emb):
         if emb.ndim != 2 or emb.shape[1] != self.centers.shape[1]:
-            raise ValueError(f"CenterLoss has {self.centers.shape[1]}-d centres but got embeddings of shape {tuple(emb.shape)}: set dim to the embedding's width")
+            raise ValueError(f"CenterLoss has {self.centers.shape[1]}-d centres but got embeddings of shape "
+                             f"{tuple(emb.shape)}: set dim to the embedding's width")
         if self.centers.device != emb.device: self.centers = self.centers.to(emb.device)
     def forward(self, emb:torch.Tensor, fine:torch.Tensor, coarse=None) -> torch.Tensor:
         self._check(emb)
         return 0.5 * (emb.float() - self.centers[fine]).pow(2).sum(-1).mean()
     @torch.no_grad()
     def update(self, emb:torch.Tensor, fine:torch.Tensor):
-        "c_j ← c_j − α Δc_j with Δc_j = Σ_{i: y_i = j} (c_j − e_i) / (1 + n_j): only the classes in the batch move."
+        ("c_j ← c_j − α Δc_j with Δc_j = Σ_{i: y_i = j} (c_j − e_i) / (1 + n_j): "
+         "only the classes in the batch move.")
         self._check(emb)
         C = self.centers
         n = torch.bincount(fine, minlength=len(C)).to(C.dtype)
@@ -166,7 +190,8 @@ class CenterLoss(nn.Module):
 
 # %% ../nbs/14_metric_learning.ipynb #c033
 class MetricLoss(MultiHeadCE):
-    "Multi-head cross-entropy + λ · an auxiliary loss on the shared embedding `out['emb']` (a `TripletLoss` or a `CenterLoss`; None: plain multi-head CE)."
+    ("Multi-head cross-entropy + λ · an auxiliary loss on the shared embedding `out['emb']` (a `TripletLoss` or a "
+     "`CenterLoss`; None: plain multi-head CE).")
     def __init__(self, hier:Hierarchy, aux:nn.Module|None=None, lam:float=1., head_weights=(1., 1., 1.)):
         super().__init__(hier, head_weights)
         self.aux, self.lam = aux, lam
@@ -177,18 +202,24 @@ class MetricLoss(MultiHeadCE):
     def forward(self, out:dict, y:dict) -> torch.Tensor:
         ce = super().forward(out, y)
         if self.aux is None or not self._lam: return ce
-        if 'emb' not in out: raise ValueError("MetricLoss needs the model's embedding in its output: wrap the model in WithEmbedding(model)")
+        if 'emb' not in out:
+            raise ValueError("MetricLoss needs the model's embedding in its output: wrap the model in "
+                             "WithEmbedding(model)")
         return ce + self._lam * self.aux(out['emb'], y['fine'], y.get('coarse'))
 
 def metric_loss(hier:Hierarchy, aux:str='none', # 'none' (multi-head CE), 'triplet' or 'center'
                 lam:float=1.,     # weight of the auxiliary loss
                 dim:int|None=None, # embedding width (center loss: the centres' size)
                 head_weights=(1., 1., 1.), **kwargs) -> MetricLoss:
-    "The lesson's losses by name, every setting checked before any work: `TripletLoss` settings for 'triplet', `alpha` for 'center'."
+    ("The lesson's losses by name, every setting checked before any work: `TripletLoss` settings for 'triplet', "
+     "`alpha` for 'center'.")
     check_metric(aux=aux, lam=lam, **kwargs)
-    allowed = {'none': set(), 'triplet': {'margin', 'form', 'mining', 'negatives', 'normalize'}, 'center': {'alpha'}}[aux]
+    allowed = {'none': set(), 'triplet': {'margin', 'form', 'mining', 'negatives', 'normalize'},
+               'center': {'alpha'}}[aux]
     extra = set(kwargs) - allowed
-    if extra: raise ValueError(f"aux={aux!r} takes no {', '.join(sorted(extra))}" + (f"; its settings are: {', '.join(sorted(allowed))}" if allowed else ''))
+    if extra:
+        raise ValueError(f"aux={aux!r} takes no {', '.join(sorted(extra))}"
+                         + (f"; its settings are: {', '.join(sorted(allowed))}" if allowed else ''))
     if aux == 'center':
         if dim is None: raise ValueError("aux='center' needs dim, the embedding's width (WithEmbedding(model).dim)")
         a = CenterLoss(hier.n_fine, dim, **kwargs)
@@ -196,7 +227,8 @@ def metric_loss(hier:Hierarchy, aux:str='none', # 'none' (multi-head CE), 'tripl
     return MetricLoss(hier, a, lam, head_weights)
 
 class CenterUpdateCB(Callback):
-    "After each optimizer step on a training batch, move the `CenterLoss` centres towards that batch's embeddings (validation batches never move them); checkpoints keep the centres."
+    ("After each optimizer step on a training batch, move the `CenterLoss` centres towards that batch's embeddings "
+     "(validation batches never move them); checkpoints keep the centres.")
     order = 5
     def __init__(self): self.loss = None
     def _centers(self, learn=None):
@@ -215,7 +247,8 @@ class CenterUpdateCB(Callback):
         self.loss = learn.loss_func
 
 def metric_learner(model:nn.Module, dls:DataLoaders, loss:MetricLoss, hier:Hierarchy, cbs=(), **kwargs) -> Learner:
-    "A `Learner` on `WithEmbedding(model)`, with a `CenterUpdateCB` when the loss has centres; `kwargs` go to `Learner`."
+    ("A `Learner` on `WithEmbedding(model)`, with a `CenterUpdateCB` when the loss has centres; `kwargs` go to "
+     "`Learner`.")
     if not isinstance(model, WithEmbedding): model = WithEmbedding(model)
     extra = [CenterUpdateCB()] if isinstance(getattr(loss, 'aux', None), CenterLoss) else []
     return Learner(model, dls, loss, hier, cbs=[*extra, *cbs], **kwargs)
@@ -223,7 +256,8 @@ def metric_learner(model:nn.Module, dls:DataLoaders, loss:MetricLoss, hier:Hiera
 # %% ../nbs/14_metric_learning.ipynb #c038
 def embeddings(learn:Learner, part:Part, mean, std, bs:int=512) -> tuple:
     "The model's outputs (with `'emb'`) and labels on every image of `part`, in order, without augmentation."
-    return learn.get_preds(Loader(part, bs, device=learn.device, mean=mean, std=std, channels_last=learn.dls.train.channels_last))
+    return learn.get_preds(Loader(part, bs, device=learn.device, mean=mean, std=std,
+                                  channels_last=learn.dls.train.channels_last))
 
 def class_means(emb:torch.Tensor, fine:torch.Tensor, n:int) -> torch.Tensor:
     "(n, d) mean embedding of each class (NaN rows for a class without images)."
@@ -236,11 +270,13 @@ def nearest_centre(emb:torch.Tensor, centres:torch.Tensor) -> torch.Tensor:
     return d.masked_fill(centres.isnan().any(1)[None], math.inf).argmin(1)
 
 def centre_eval(learn:Learner, data:ImageData) -> tuple:
-    "Fine accuracy on `data.test` by the classification head and by the nearest class centre (means of the train embeddings); also the test embeddings."
+    ("Fine accuracy on `data.test` by the classification head and by the nearest class centre (means of the train "
+     "embeddings); also the test embeddings.")
     out_tr, y_tr = embeddings(learn, data.train, data.mean, data.std)
     out, y = embeddings(learn, data.test, data.mean, data.std)
     nc = nearest_centre(out['emb'], class_means(out_tr['emb'], y_tr['fine'], data.hier.n_fine))
-    res = {'head': (out['fine'].argmax(1) == y['fine']).float().mean().item(), 'centre': (nc == y['fine']).float().mean().item()}
+    res = {'head': (out['fine'].argmax(1) == y['fine']).float().mean().item(),
+           'centre': (nc == y['fine']).float().mean().item()}
     if not data.hier.is_flat: res['centre_coarse'] = (data.hier.fine2coarse[nc] == y['coarse']).float().mean().item()
     return res, (out, y)
 
@@ -251,8 +287,10 @@ def pca2(emb:torch.Tensor) -> torch.Tensor:
     _, _, V = torch.pca_lowrank(e, q=2, center=True, niter=4)
     return (e - e.mean(0)) @ V
 
-def plot_embedding(emb:torch.Tensor, y:dict, hier:Hierarchy, levels=('fine', 'coarse', 'group'), title:str='', figsize=None):
-    "Scatter plots of the embeddings' 2-D PCA projection, coloured by class, by superclass and by group (named when there are at most 10)."
+def plot_embedding(emb:torch.Tensor, y:dict, hier:Hierarchy, levels=('fine', 'coarse', 'group'), title:str='',
+                   figsize=None):
+    ("Scatter plots of the embeddings' 2-D PCA projection, coloured by class, by superclass and by group (named when "
+     "there are at most 10).")
     import matplotlib.pyplot as plt
     xy = pca2(emb).numpy()
     levels = [l for l in levels if l in hier.levels]
@@ -273,27 +311,31 @@ def compare_aux(data:ImageData, methods:dict, # name → metric_loss settings
                 seeds=(0, 1, 2), epochs:int=6, lr:float=1e-2, bs:int=64,
                 model_kwargs:dict|None=None,   # for multihead_cnn
                 precision:str='fp32', device=None) -> tuple:
-    "Train each method for each seed under one budget (model, epochs, lr, batches, one-cycle schedule): a table with a row per run, and the learners."
-    for name, kw in methods.items(): metric_loss(data.hier, dim=1, **kw)          # every setting checked before any training
+    ("Train each method for each seed under one budget (model, epochs, lr, batches, one-cycle schedule): a table with "
+     "a row per run, and the learners.")
+    for name, kw in methods.items():
+        metric_loss(data.hier, dim=1, **kw)          # every setting checked before any training
     rows, learners = [], {}
     for seed in seeds:
         for name, kw in methods.items():
             set_seed(seed)
             model = WithEmbedding(multihead_cnn(data.hier, size=data.size, **(model_kwargs or {})))
             dls = DataLoaders.from_parts(data.train, data.test, bs, device, seed, mean=data.mean, std=data.std)
-            learn = metric_learner(model, dls, metric_loss(data.hier, dim=model.dim, **kw), data.hier, cbs=[SchedCB('onecycle')],
-                                   lr=lr, precision=precision, seed=seed)
+            learn = metric_learner(model, dls, metric_loss(data.hier, dim=model.dim, **kw), data.hier,
+                                   cbs=[SchedCB('onecycle')], lr=lr, precision=precision, seed=seed)
             learn.fit(epochs)
             res, _ = centre_eval(learn, data)
             rows.append({'method': name, 'seed': seed, **res}); learners[name, seed] = learn
     return pd.DataFrame(rows), learners
 
 def ranking(runs:pd.DataFrame, by:str='head', digits:int=3) -> pd.DataFrame:
-    "Per method, each metric over the random seeds as 'mean ± standard deviation (worst – best)', best mean of `by` first."
+    ("Per method, each metric over the random seeds as 'mean ± standard deviation (worst – best)', best mean of `by` "
+     "first.")
     cols = [c for c in runs.columns if c not in ('method', 'seed')]
     g = runs.groupby('method', sort=False)[cols]
     mean, std, lo, hi = g.mean(), g.std(), g.min(), g.max()
-    f = lambda m, c: f"{mean.loc[m, c]:.{digits}f} ± {std.loc[m, c]:.{digits}f} ({lo.loc[m, c]:.{digits}f} – {hi.loc[m, c]:.{digits}f})"
+    f = lambda m, c: (f"{mean.loc[m, c]:.{digits}f} ± {std.loc[m, c]:.{digits}f} "
+                      f"({lo.loc[m, c]:.{digits}f} – {hi.loc[m, c]:.{digits}f})")
     t = pd.DataFrame({c: {m: f(m, c) for m in mean.index} for c in cols})
     return t.loc[mean[by].sort_values(ascending=False).index]
 

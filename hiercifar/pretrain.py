@@ -20,22 +20,27 @@ from .learner import Learner, DataLoaders
 from .metrics import per_class_accuracy
 
 # %% ../nbs/15_pretraining.ipynb #c011
-REPORT_SIZES = (1024, 1000, 500, 256, 128, 64)   # course report 004's encoder widths, after 96 · 96 · 3 = 27,648 inputs
+# course report 004's encoder widths, after 96 · 96 · 3 = 27,648 inputs
+REPORT_SIZES = (1024, 1000, 500, 256, 128, 64)
 
 def _whole(name:str, v, lo:int=1):
-    if isinstance(v, bool) or not isinstance(v, int) or v < lo: raise ValueError(f"{name} must be a whole number ≥ {lo}, got {v!r}")
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+        raise ValueError(f"{name} must be a whole number ≥ {lo}, got {v!r}")
 
 def downsample(x:torch.Tensor, # (N, 3, H, W) uint8 images; a memory-mapped tensor is read chunk by chunk
                factor:int,     # H and W are divided by it: each new pixel is the mean of a factor × factor block
                chunk:int=1000) -> torch.Tensor:
     "The images made `factor` times smaller by block averaging, as uint8, in memory."
     _whole('factor', factor)
-    if x.dtype != torch.uint8 or x.ndim != 4: raise ValueError(f"images must be a uint8 tensor of shape (N, 3, H, W), got {x.dtype} {tuple(x.shape)}")
+    if x.dtype != torch.uint8 or x.ndim != 4:
+        raise ValueError(f"images must be a uint8 tensor of shape (N, 3, H, W), got {x.dtype} {tuple(x.shape)}")
     H, W = x.shape[-2:]
-    if H % factor or W % factor: raise ValueError(f"factor must divide the image side: {H}×{W} px is not a multiple of {factor}")
+    if H % factor or W % factor:
+        raise ValueError(f"factor must divide the image side: {H}×{W} px is not a multiple of {factor}")
     if factor == 1: return x.clone()
     return torch.cat([x.new_zeros(0, x.shape[1], H // factor, W // factor)] +
-                     [F.avg_pool2d(x[lo:lo + chunk].float(), factor).round().to(torch.uint8) for lo in range(0, len(x), chunk)])
+                     [F.avg_pool2d(x[lo:lo + chunk].float(), factor).round().to(torch.uint8)
+                      for lo in range(0, len(x), chunk)])
 
 def shrink(data:ImageData, factor:int,
            n_unlabeled:int|None=None # keep the first this many unlabeled images (None: all of them)
@@ -60,7 +65,8 @@ class StackedAE(nn.Module):
     def check_layer(self, k, what:str='layer'):
         "One clear line unless `k` is a layer index (from 0) of this stack."
         if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < self.depth:
-            raise ValueError(f"{what} must be a whole number in 0..{self.depth - 1} (this stack has {self.depth} layers), got {k!r}")
+            raise ValueError(f"{what} must be a whole number in 0..{self.depth - 1} (this stack has {self.depth} "
+                             f"layers), got {k!r}")
     def check_images(self, x:torch.Tensor):
         "One clear line if `x` is not a batch of images of the side this stack was built for."
         if x.ndim != 4 or x.shape[1] != 3: raise ValueError(f"images must be (N, 3, H, W), got shape {tuple(x.shape)}")
@@ -98,7 +104,8 @@ def fc_autoencoder(sizes=REPORT_SIZES, # widths of the encoder layers
                    size:int=96,        # image side the stack takes
                    pool:int=1,         # average-pool the image by this factor before flattening (1: none)
                    seed:int=0) -> StackedAE:
-    "Course report 004's fully connected stack: flattened images → `sizes[0]` → … → `sizes[-1]` features, ReLU after each encoder."
+    ("Course report 004's fully connected stack: flattened images → `sizes[0]` → … → `sizes[-1]` features, ReLU after "
+     "each encoder.")
     sizes = _check_widths(sizes, 'sizes')
     _whole('size', size); _whole('pool', pool)
     if size % pool: raise ValueError(f"pool must divide the image side: {size} px is not a multiple of pool={pool}")
@@ -111,7 +118,7 @@ def fc_autoencoder(sizes=REPORT_SIZES, # widths of the encoder layers
                          enc, dec, nn.Identity(), sizes[-1], size, (3, s, s))
     return _seeded(seed, build)
 
-def conv_autoencoder(channels=(16, 32, 64), # channels of the encoder layers; each halves the map (4 × 4 conv, stride 2)
+def conv_autoencoder(channels=(16, 32, 64), # encoder layers' channels; each halves the map (4 × 4 conv, stride 2)
                      size:int=96, pool:int=1,
                      out:int=4,             # the top code is average-pooled to out × out for the classifier
                      seed:int=0) -> StackedAE:
@@ -121,19 +128,22 @@ def conv_autoencoder(channels=(16, 32, 64), # channels of the encoder layers; ea
     if size % pool: raise ValueError(f"pool must divide the image side: {size} px is not a multiple of pool={pool}")
     s, L = size // pool, len(channels)
     if s % 2 ** L or s // 2 ** L < out:
-        raise ValueError(f"{L} stride-2 layers need an image side (after pool) that is a multiple of {2 ** L} and leaves at least "
+        raise ValueError(f"{L} stride-2 layers need an image side (after pool) that is a multiple of {2 ** L} and "
+                         f"leaves at least "
                          f"out={out} pixels: {s} px does not; use fewer layers, another size or a smaller out")
     dims = (3,) + channels
     def build():
         enc = [nn.Sequential(nn.Conv2d(a, b, 4, 2, 1), nn.ReLU()) for a, b in zip(dims, dims[1:])]
         dec = [nn.ConvTranspose2d(b, a, 4, 2, 1) for a, b in zip(dims, dims[1:])]
         return StackedAE(nn.AvgPool2d(pool) if pool > 1 else nn.Identity(), enc, dec,
-                         nn.Sequential(nn.AdaptiveAvgPool2d(out), nn.Flatten()), channels[-1] * out * out, size, (3, s, s))
+                         nn.Sequential(nn.AdaptiveAvgPool2d(out), nn.Flatten()), channels[-1] * out * out, size,
+                         (3, s, s))
     return _seeded(seed, build)
 
 # %% ../nbs/15_pretraining.ipynb #c019
 class LayerAE(nn.Module):
-    "Layer `k` (from 0) of `sae` as an autoencoder on the codes of the frozen layers below it: images → `{'recon', 'target'}`."
+    ("Layer `k` (from 0) of `sae` as an autoencoder on the codes of the frozen layers below it: images → `{'recon', "
+     "'target'}`.")
     def __init__(self, sae:StackedAE, k:int):
         super().__init__()
         sae.check_layer(k)
@@ -161,11 +171,13 @@ def unlabeled_part(x:torch.Tensor) -> Part:
 
 def pretrain_layers(sae:StackedAE, x:torch.Tensor, # (N, 3, size, size) uint8 images without labels
                     epochs:int=5, lr:float=1e-3, bs:int=64,
-                    n_valid:int|None=None, # the first this many images are held out to measure reconstruction (None: a tenth)
+                    # the first this many images are held out to measure reconstruction (None: a tenth)
+                    n_valid:int|None=None,
                     mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25), # the channel statistics to normalise with
                     layers=None,           # which layers (from 0), in order; None: all, bottom to top
                     device=None, seed:int=0, precision:str='fp32', wd:float=0.) -> pd.DataFrame:
-    "Greedy layer-wise pretraining in place: each layer trained by a `Learner` as an autoencoder on the frozen codes below it. One row per layer and epoch."
+    ("Greedy layer-wise pretraining in place: each layer trained by a `Learner` as an autoencoder on the frozen codes "
+     "below it. One row per layer and epoch.")
     sae.check_images(x)
     _whole('epochs', epochs); _whole('bs', bs)
     n_valid = max(1, len(x) // 10) if n_valid is None else n_valid
@@ -178,20 +190,24 @@ def pretrain_layers(sae:StackedAE, x:torch.Tensor, # (N, 3, size, size) uint8 im
     rows = []
     try:
         for k in layers:
-            learn = Learner(LayerAE(sae, k), dls, ReconLoss(), UNLABELED, lr=lr, wd=wd, precision=precision, seed=seed + k)
+            learn = Learner(LayerAE(sae, k), dls, ReconLoss(), UNLABELED, lr=lr, wd=wd, precision=precision,
+                            seed=seed + k)
             learn.fit(epochs)
-            rows += [dict(layer=k + 1, epoch=r['epoch'], train_loss=r['train_loss'], valid_loss=r['valid_loss']) for r in learn.history]
+            rows += [dict(layer=k + 1, epoch=r['epoch'], train_loss=r['train_loss'], valid_loss=r['valid_loss'])
+                     for r in learn.history]
     finally: sae.requires_grad_(True).train()
     return pd.DataFrame(rows)
 
 # %% ../nbs/15_pretraining.ipynb #c023
 def classifier(sae:StackedAE, hier:Hierarchy, seed:int=0) -> MultiHead:
-    "A copy of `sae`'s input step and encoders with one linear head per level of `hier` on top (heads seeded by `seed`)."
+    ("A copy of `sae`'s input step and encoders with one linear head per level of `hier` on top (heads seeded by "
+     "`seed`).")
     sae = copy.deepcopy(sae).requires_grad_(True)
     return _seeded(seed, lambda: MultiHead(nn.Sequential(sae.prep, *sae.encoders, sae.out), sae.nf, hier, hier.levels))
 
 def fine_tune(model:nn.Module, train:Part, test:Part, epochs:int=30, lr:float=1e-3, bs:int=64,
-              mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25), augment:bool=True, # random crops and flips of the training images
+              # random crops and flips of the training images
+              mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25), augment:bool=True,
               device=None, seed:int=0, precision:str='fp32') -> Learner:
     "Train `model` (encoders and heads) with multi-head cross-entropy on `train`, validating on `test` each epoch."
     _whole('epochs', epochs); _whole('bs', bs)
@@ -204,7 +220,8 @@ def fine_tune(model:nn.Module, train:Part, test:Part, epochs:int=30, lr:float=1e
 # %% ../nbs/15_pretraining.ipynb #c026
 def accuracy_table(learners:dict, # name → a fitted Learner whose validation part is the test part
                    hier:Hierarchy) -> pd.DataFrame:
-    "Per model: the accuracy of every head (fine, coarse, group) on the test part, then the fine accuracy of each class."
+    ("Per model: the accuracy of every head (fine, coarse, group) on the test part, then the fine accuracy of each "
+     "class.")
     rows = {}
     for name, learn in learners.items():
         out, y = learn.get_preds()
@@ -219,12 +236,15 @@ def pretrain_vs_scratch(make, # () → StackedAE: builds the network, the same i
                         ae_epochs:int=5, ft_epochs:int=30, ae_lr:float=1e-3, lr:float=1e-3, bs:int=64,
                         ae_bs:int|None=None, # batch size of the pretraining (None: bs)
                         seed:int=0, device=None, precision:str='fp32') -> dict:
-    "Pretrain one copy of `make()` on `data.unlabeled`, fine-tune it and an untouched copy alike on `n_labelled` images per class; compare on `data.test`."
+    ("Pretrain one copy of `make()` on `data.unlabeled`, fine-tune it and an untouched copy alike on `n_labelled` "
+     "images per class; compare on `data.test`.")
     if data.unlabeled is None or not len(data.unlabeled):
-        raise ValueError("this data set has no unlabeled images (data.unlabeled is empty): load STL-10 with unlabeled=True")
+        raise ValueError("this data set has no unlabeled images (data.unlabeled is empty): load STL-10 with "
+                         "unlabeled=True")
     _whole('n_labelled', n_labelled)
     if n_labelled > int(data.train.counts().min()):
-        raise ValueError(f"n_labelled must be at most {int(data.train.counts().min())} (the smallest class's training images), got {n_labelled}")
+        raise ValueError(f"n_labelled must be at most {int(data.train.counts().min())} (the smallest class's training "
+                         f"images), got {n_labelled}")
     _whole('ae_epochs', ae_epochs); _whole('ft_epochs', ft_epochs)
     scratch, sae = make(), make()
     sae.check_images(data.train.x)
@@ -233,13 +253,14 @@ def pretrain_vs_scratch(make, # () → StackedAE: builds the network, the same i
         raise ValueError("make() must build the same initial weights at every call (give the builder a fixed seed)")
     train = take_per_class(data.train, n_labelled, seed)
     t0 = time.perf_counter()
-    hist = pretrain_layers(sae, data.unlabeled, ae_epochs, ae_lr, ae_bs or bs, mean=data.mean, std=data.std, device=device, seed=seed, precision=precision)
+    hist = pretrain_layers(sae, data.unlabeled, ae_epochs, ae_lr, ae_bs or bs, mean=data.mean, std=data.std,
+                           device=device, seed=seed, precision=precision)
     times = {'pretraining': time.perf_counter() - t0}
     learners = {}
     for name, net in (('scratch', scratch), ('pretrained', sae)):
         t0 = time.perf_counter()
-        learners[name] = fine_tune(classifier(net, data.hier, seed), train, data.test, ft_epochs, lr, bs, data.mean, data.std,
-                                   device=device, seed=seed, precision=precision)
+        learners[name] = fine_tune(classifier(net, data.hier, seed), train, data.test, ft_epochs, lr, bs,
+                                   data.mean, data.std, device=device, seed=seed, precision=precision)
         times[f'fine-tuning ({name})'] = time.perf_counter() - t0
     return dict(sae=sae, ae_history=hist, learners=learners, table=accuracy_table(learners, data.hier), times=times,
                 n_labelled=n_labelled, n_unlabeled=len(data.unlabeled))
@@ -250,7 +271,8 @@ def _normalised(x:torch.Tensor, mean, std) -> torch.Tensor:
 
 @torch.no_grad()
 def reconstruction_error(sae:StackedAE, x:torch.Tensor, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25)) -> list:
-    "For k = 1 … depth: the mean squared error between the (normalised) images and the stack's reconstruction through layer k."
+    ("For k = 1 … depth: the mean squared error between the (normalised) images and the stack's reconstruction "
+     "through layer k.")
     sae.check_images(x); sae.eval()
     xn = _normalised(x, mean, std)
     target = sae.prep(xn).reshape(len(x), *sae.shape)
@@ -265,11 +287,13 @@ def plot_class_accuracy(table:pd.DataFrame, hier:Hierarchy, ax=None, figsize=(9,
         ax.bar([j + (i - (n - 1) / 2) * 0.8 / n for j in range(len(names))], row[names].values, 0.8 / n,
                label=f"{name} (overall {row['fine']:.0%})")
     ax.axhline(1 / hier.n_fine, ls='--', c='0.5', lw=1)
-    ax.set_xticks(range(len(names)), names, rotation=30); ax.set_ylim(0, 1); ax.set_ylabel('test accuracy'); ax.legend(fontsize=8)
+    ax.set_xticks(range(len(names)), names, rotation=30); ax.set_ylim(0, 1); ax.set_ylabel('test accuracy')
+    ax.legend(fontsize=8)
     return ax.figure
 
 @torch.no_grad()
-def show_reconstructions(sae:StackedAE, x:torch.Tensor, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25), n:int=6, scale:float=1.1):
+def show_reconstructions(sae:StackedAE, x:torch.Tensor, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25), n:int=6,
+                         scale:float=1.1):
     "Originals (top row, after `prep`) and their reconstructions through layer 1, 2, … (rows below)."
     import matplotlib.pyplot as plt
     x = x[:n]; sae.check_images(x); sae.eval()

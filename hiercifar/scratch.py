@@ -17,29 +17,37 @@ REDUCTIONS = ('mean', 'sum', 'none')
 def _check_ce(logits, target, reduction):
     "One clear line for each way the arguments of `cross_entropy` can be wrong, before any work."
     if reduction not in REDUCTIONS: raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    if not isinstance(logits, torch.Tensor) or logits.ndim != 2 or not logits.is_floating_point() or logits.shape[1] < 1:
+    if (not isinstance(logits, torch.Tensor) or logits.ndim != 2 or not logits.is_floating_point()
+            or logits.shape[1] < 1):
         got = f"{logits.dtype} {tuple(logits.shape)}" if isinstance(logits, torch.Tensor) else type(logits).__name__
         raise ValueError(f"logits must be a float tensor of shape (batch, classes), got {got}")
     n, c = logits.shape
     if not isinstance(target, torch.Tensor) or target.dtype != torch.long or target.shape != (n,):
         got = f"{target.dtype} {tuple(target.shape)}" if isinstance(target, torch.Tensor) else type(target).__name__
-        raise ValueError(f"target must be one class index per row of logits, an int64 tensor of shape ({n},), got {got}")
-    if not target.is_cuda and n and (target.min() < 0 or target.max() >= c):   # on a GPU this check would wait for the device every batch
-        raise ValueError(f"target must hold class indices 0 … {c - 1}, got values from {target.min().item()} to {target.max().item()}")
+        raise ValueError(f"target must be one class index per row of logits, an int64 tensor of shape ({n},), "
+                         f"got {got}")
+    # on a GPU this check would wait for the device every batch
+    if not target.is_cuda and n and (target.min() < 0 or target.max() >= c):
+        raise ValueError(f"target must hold class indices 0 … {c - 1}, got values from {target.min().item()} to "
+                         f"{target.max().item()}")
 
 def cross_entropy(logits:torch.Tensor, # (N, C) scores, any real numbers
                   target:torch.Tensor, # (N,) int64 class indices
                   reduction:str='mean' # 'mean' over the batch, 'sum', or 'none' (one loss per row)
                  ) -> torch.Tensor:
-    "Cross-entropy by hand: log-softmax with the log-sum-exp trick (subtract each row's largest logit), then the negative log-likelihood."
+    ("Cross-entropy by hand: log-softmax with the log-sum-exp trick (subtract each row's largest logit), then the "
+     "negative log-likelihood.")
     _check_ce(logits, target, reduction)
-    z = logits - logits.max(dim=1, keepdim=True).values.detach()  # the largest logit of every row is now 0: exp(z) ≤ 1
-    logp = z - z.exp().sum(dim=1, keepdim=True).log()             # log p_k = z_k − log Σ_j exp(z_j), with 1 ≤ Σ_j exp(z_j) ≤ C
+    # the largest logit of every row is now 0: exp(z) ≤ 1
+    z = logits - logits.max(dim=1, keepdim=True).values.detach()
+    # log p_k = z_k − log Σ_j exp(z_j), with 1 ≤ Σ_j exp(z_j) ≤ C
+    logp = z - z.exp().sum(dim=1, keepdim=True).log()
     nll = -logp.gather(1, target[:, None])[:, 0]                   # −log p_y, one per row
     return nll.mean() if reduction == 'mean' else nll.sum() if reduction == 'sum' else nll
 
 def cross_entropy_grad(logits:torch.Tensor, target:torch.Tensor, reduction:str='mean') -> torch.Tensor:
-    "The gradient of `cross_entropy(logits, target, reduction).sum()` with respect to the logits, by formula: softmax − one-hot (÷ N for 'mean')."
+    ("The gradient of `cross_entropy(logits, target, reduction).sum()` with respect to the logits, by formula: "
+     "softmax − one-hot (÷ N for 'mean').")
     _check_ce(logits, target, reduction)
     z = logits - logits.max(dim=1, keepdim=True).values
     p = z.exp() / z.exp().sum(dim=1, keepdim=True)
@@ -48,7 +56,8 @@ def cross_entropy_grad(logits:torch.Tensor, target:torch.Tensor, reduction:str='
 
 # %% ../nbs/13_from_scratch.ipynb #s018
 class ScratchCE(HierLoss):
-    "`MultiHeadCE` with the fine head's cross-entropy computed by `cross_entropy` (the other heads, if any, by `heads_ce`)."
+    ("`MultiHeadCE` with the fine head's cross-entropy computed by `cross_entropy` (the other heads, if any, by "
+     "`heads_ce`).")
     def fine_loss(self, out, y): return cross_entropy(out['fine'].float(), y['fine'])
 
 # %% ../nbs/13_from_scratch.ipynb #s021
@@ -59,16 +68,19 @@ def _check_sgd(g:dict):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
             raise ValueError(f"SGD: {k} must be a number ≥ 0, got {v!r}")
     if g['nesterov'] and (g['momentum'] <= 0 or g['dampening'] != 0):
-        raise ValueError(f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got momentum={g['momentum']!r}, dampening={g['dampening']!r}")
+        raise ValueError(f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got momentum={g['momentum']!r}, "
+                         f"dampening={g['dampening']!r}")
 
 class SGD(torch.optim.Optimizer):
-    "Stochastic gradient descent with momentum, dampening, weight decay and Nesterov momentum, written out: `torch.optim.SGD`'s update."
+    ("Stochastic gradient descent with momentum, dampening, weight decay and Nesterov momentum, written out: "
+     "`torch.optim.SGD`'s update.")
     def __init__(self, params, lr:float, # the learning rate η
                  momentum:float=0.,      # μ: 0 is plain SGD
                  dampening:float=0.,     # τ: the new gradient enters the momentum buffer × (1 − τ)
                  weight_decay:float=0.,  # λ: adds λ·w to the gradient (L2 regularisation)
                  nesterov:bool=False):   # look ahead: step along g + μ·b instead of b
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov))
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov))
     def add_param_group(self, group:dict):
         "Add a group of weights (with its own settings, if any), checked like the defaults."
         super().add_param_group(group)    # fills in the defaults

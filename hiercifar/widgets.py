@@ -30,11 +30,14 @@ class Severity:
         w, m = check_weights(weights), check_weights(multipliers, what='mistake multipliers')
         S = hier.severity(*w)
         for level, a, b, cost in overrides:
-            if level not in ('coarse', 'group'): raise ValueError(f"custom costs are set between superclasses ('coarse') or groups, not {level!r}")
+            if level not in ('coarse', 'group'):
+                raise ValueError(f"custom costs are set between superclasses ('coarse') or groups, not {level!r}")
             names = hier.names(level)
             for n in (a, b):
                 if n not in names: raise ValueError(f"unknown {'superclass' if level == 'coarse' else 'group'} {n!r}")
-            if a == b: raise ValueError(f"pick two different {'superclasses' if level == 'coarse' else 'groups'} (a class's cost with itself stays 0)")
+            if a == b:
+                raise ValueError(f"pick two different {'superclasses' if level == 'coarse' else 'groups'} (a class's "
+                                 f"cost with itself stays 0)")
             cost = check_weights([cost], 1, 'a custom cost')[0]
             par = hier.fine2coarse if level == 'coarse' else hier.fine2group
             ia, ib = par == names.index(a), par == names.index(b)
@@ -44,18 +47,26 @@ class Severity:
 def describe(s:Severity) -> str:
     "A few sentences on what a setting rewards."
     w1, w2, w3 = s.weights
-    if w1 == w2 == w3 == 0: return "All weights are zero: the severity term vanishes and training is plain cross-entropy."
-    if w1 == w2 == w3: return ("Every mistake costs the same: the hierarchy is ignored, and the severity-aware loss only adds a "
-                               "uniform push towards the right class.")
+    if w1 == w2 == w3 == 0:
+        return "All weights are zero: the severity term vanishes and training is plain cross-entropy."
+    if w1 == w2 == w3:
+        return ("Every mistake costs the same: the hierarchy is ignored, and the severity-aware loss only adds a "
+                "uniform push towards the right class.")
     parts = []
-    if w1 > 0: parts.append(f"A mistake across groups costs {w3 / w1:.1f}× one inside a superclass, and a mistake across "
-                            f"superclasses of one group {w2 / w1:.1f}×.")
+    if w1 > 0:
+        parts.append(f"A mistake across groups costs {w3 / w1:.1f}× one inside a superclass, and a mistake across "
+                     f"superclasses of one group {w2 / w1:.1f}×.")
     else: parts.append("Mistakes inside a superclass are free: the model is only pushed to get the superclass right.")
-    if not (w1 <= w2 <= w3): parts.append("⚠ A closer mistake costs more than a farther one: this rewards confusing distant classes.")
-    elif w3 >= 3 * max(w2, 1e-9): parts.append("Cross-group mistakes dominate: expect fewer of them, possibly at some cost in top-1 accuracy.")
+    if not (w1 <= w2 <= w3):
+        parts.append("⚠ A closer mistake costs more than a farther one: this rewards confusing distant classes.")
+    elif w3 >= 3 * max(w2, 1e-9):
+        parts.append("Cross-group mistakes dominate: expect fewer of them, possibly at some cost in top-1 accuracy.")
     m1, m2, m3 = s.multipliers
-    parts.append(f"Hierarchical CE multiplies a wrong answer's loss by {m1:g} (same superclass), {m2:g} (same group), {m3:g} (other group).")
-    if s.overrides: parts.append(f"{len(s.overrides)} custom cost(s) between {'/'.join(sorted({o[0] for o in s.overrides}))} pairs.")
+    parts.append(f"Hierarchical CE multiplies a wrong answer's loss by {m1:g} (same superclass), {m2:g} (same group), "
+                 f"{m3:g} (other group).")
+    if s.overrides:
+        parts.append(f"{len(s.overrides)} custom cost(s) between "
+                     f"{'/'.join(sorted({o[0] for o in s.overrides}))} pairs.")
     return ' '.join(parts)
 
 # %% ../nbs/07_widgets.ipynb #c012
@@ -66,7 +77,8 @@ def fig_png(fig) -> bytes:
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=80, bbox_inches='tight')
     return buf.getvalue()
 
-WEIGHT_SLIDER = dict(min=0., max=10., step=0.1)   # the designer's and the what-if panel's weight sliders: same range and step, so a synced value is the same number
+# the designer's and the what-if panel's weight sliders: same range and step, so a synced value is the same number
+WEIGHT_SLIDER = dict(min=0., max=10., step=0.1)
 
 def new_fig(figsize):
     "A matplotlib `Figure` without pyplot (no global state, no GUI): safe to draw in a background thread."
@@ -88,28 +100,36 @@ class _Panel:
 def _img(png:bytes) -> str: return f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}"/>'
 
 def static_html(w:W.Widget) -> str:
-    "A widget tree as static HTML: the same controls, disabled, showing their current values (for pages without a kernel)."
+    ("A widget tree as static HTML: the same controls, disabled, showing their current values (for pages without a "
+     "kernel).")
     e = lambda x: html.escape(str(x))
-    lab = f'<span style="display:inline-block;min-width:9em">{e(w.description)}</span> ' if getattr(w, 'description', '') else ''
+    lab = (f'<span style="display:inline-block;min-width:9em">{e(w.description)}</span> '
+           if getattr(w, 'description', '') else '')
     if isinstance(w, W.Tab):
         titles = list(w.titles) + [''] * len(w.children)
         tabs = ''.join(f'<span style="padding:2px 10px;border:1px solid #bbb;border-bottom:none;margin-right:2px;'
-                       f'{"font-weight:bold" if i == (w.selected_index or 0) else "opacity:.7"}">{e(t)}</span>' for i, t in enumerate(titles[:len(w.children)]))
+                       f'{"font-weight:bold" if i == (w.selected_index or 0) else "opacity:.7"}">{e(t)}</span>'
+                       for i, t in enumerate(titles[:len(w.children)]))
         return (f'<div class="hc-static-tab"><div>{tabs}</div>' + ''.join(
-            f'<div style="border:1px solid #bbb;padding:6px;margin-bottom:8px"><div style="font-weight:bold;margin-bottom:4px">'
+            f'<div style="border:1px solid #bbb;padding:6px;margin-bottom:8px"><div '
+            f'style="font-weight:bold;margin-bottom:4px">'
             f'{e(t)}</div>{static_html(ch)}</div>' for t, ch in zip(titles, w.children)) + '</div>')
     if isinstance(w, W.Box):
         d = 'row;flex-wrap:wrap;align-items:flex-start' if isinstance(w, W.HBox) else 'column'
-        return f'<div style="display:flex;flex-direction:{d};gap:4px 16px">' + ''.join(map(static_html, w.children)) + '</div>'
+        return (f'<div style="display:flex;flex-direction:{d};gap:4px 16px">' + ''.join(map(static_html, w.children))
+                + '</div>')
     if isinstance(w, (W.FloatSlider, W.IntSlider)):
         v = format(w.value, w.readout_format)
-        return (f'<label style="margin:0">{lab}<input type="range" disabled min="{w.min}" max="{w.max}" step="{w.step}" '
+        return (f'<label style="margin:0">{lab}<input type="range" disabled min="{w.min}" max="{w.max}" '
+                f'step="{w.step}" '
                 f'value="{w.value}" style="vertical-align:middle;width:180px"> <output>{e(v)}</output></label>')
     if isinstance(w, W.Dropdown):
-        opts = ''.join(f'<option{" selected" if i == w.index else ""}>{e(l)}</option>' for i, l in enumerate(w._options_labels))
+        opts = ''.join(f'<option{" selected" if i == w.index else ""}>{e(l)}</option>'
+                       for i, l in enumerate(w._options_labels))
         return f'<label style="margin:0">{lab}<select disabled>{opts}</select></label>'
     if isinstance(w, (W.FloatText, W.IntText)):
-        return f'<label style="margin:0">{lab}<input type="number" disabled value="{w.value}" style="width:6em"></label>'
+        return (f'<label style="margin:0">{lab}<input type="number" disabled value="{w.value}" '
+                'style="width:6em"></label>')
     if isinstance(w, W.Button):
         style = 'background:#2196f3;color:white;border:none' if w.button_style == 'primary' else ''
         icon = '▶ ' if w.icon == 'play' else ''
@@ -131,7 +151,8 @@ class SeverityDesigner(_Panel):
                                         style={'description_width': '140px'}, layout=W.Layout(width='420px'))
         self.w = [sl(d, v) for d, v in zip(('same superclass', 'same group', 'other group'), weights)]
         self.m = [sl(f'HCE × {d}', v) for d, v in zip(('superclass', 'group', 'other group'), multipliers)]
-        self.level = W.Dropdown(options=[('superclasses', 'coarse'), ('groups', 'group')], value='coarse', description='between')
+        self.level = W.Dropdown(options=[('superclasses', 'coarse'), ('groups', 'group')], value='coarse',
+                                description='between')
         self.a, self.b = W.Dropdown(description='A'), W.Dropdown(description='B')
         self.cost = W.FloatText(value=1.0, description='cost', layout=W.Layout(width='200px'))
         self.set_btn, self.reset_btn = W.Button(description='set pair cost'), W.Button(description='clear custom costs')
@@ -143,7 +164,8 @@ class SeverityDesigner(_Panel):
         self.set_btn.on_click(self._set_pair); self.reset_btn.on_click(self._reset)
         editor = W.VBox([W.HTML('<b>Custom cost between two superclasses or groups</b>'), self.level,
                          W.HBox([self.a, self.b]), W.HBox([self.cost, self.set_btn, self.reset_btn])])
-        controls = W.VBox([W.HTML('<b>Severity of a mistake</b>'), *self.w, W.HTML('<b>Hierarchical CE multipliers</b>'), *self.m, editor])
+        controls = W.VBox([W.HTML('<b>Severity of a mistake</b>'), *self.w,
+                           W.HTML('<b>Hierarchical CE multipliers</b>'), *self.m, editor])
         self.box = W.VBox([W.HBox([controls, self.heat]), self.text, self.msg])
         self.box.add_class('hc-designer')
         self.value = None
@@ -156,7 +178,8 @@ class SeverityDesigner(_Panel):
 
     def _set_pair(self, _=None):
         try:
-            Severity.build(self.hier, self.weights, self.multipliers, self.overrides + [(self.level.value, self.a.value, self.b.value, self.cost.value)])
+            Severity.build(self.hier, self.weights, self.multipliers,
+                           self.overrides + [(self.level.value, self.a.value, self.b.value, self.cost.value)])
         except ValueError as e:
             self.msg.value = f'<span style="color:#b00">Not applied: {html.escape(str(e))}</span>'; return
         self.overrides.append((self.level.value, self.a.value, self.b.value, float(self.cost.value)))
@@ -179,8 +202,10 @@ class SeverityDesigner(_Panel):
 
     def heatmap_png(self) -> bytes:
         fig = new_fig((5.2, 4.8))
-        show_matrix(self.value.matrix, self.hier, 'fine', ax=fig.add_subplot(), cmap='magma', vmin=0, boundary='0.3')   # dark lines: most cells are bright
-        fig.suptitle('severity S[true, predicted]\nsorted by group and superclass', fontsize=10)   # above the axes and the colour bar
+        # dark lines: most cells are bright
+        show_matrix(self.value.matrix, self.hier, 'fine', ax=fig.add_subplot(), cmap='magma', vmin=0, boundary='0.3')
+        # above the axes and the colour bar
+        fig.suptitle('severity S[true, predicted]\nsorted by group and superclass', fontsize=10)
         return fig_png(fig)
 
 # %% ../nbs/07_widgets.ipynb #c019
@@ -190,23 +215,26 @@ def decision_stats(probs:torch.Tensor, y:dict, hier:Hierarchy, pred:torch.Tensor
     lv = mistake_levels(pred, yf, hier).float() / len(yf)
     sev = S[yf, pred]
     wrong = pred != yf
-    return dict(acc_fine=(pred == yf).float().mean().item(), acc_coarse=(hier.fine2coarse[pred] == y['coarse']).float().mean().item(),
+    return dict(acc_fine=(pred == yf).float().mean().item(),
+                acc_coarse=(hier.fine2coarse[pred] == y['coarse']).float().mean().item(),
                 acc_group=(hier.fine2group[pred] == y['group']).float().mean().item(), avg_severity=sev.mean().item(),
                 avg_mistake_severity=sev[wrong].mean().item() if wrong.any() else 0., levels=lv.tolist())
 
 class WhatIf(_Panel):
     "Severity sliders over cached predictions: argmax vs conditional-risk decisions, recomputed on every move."
     def __init__(self, preds:Preds, weights=(1., 2., 3.),
-                 matrix=None):   # a learned (n, n) severity matrix (e.g. from confusion_severity) to compare with the level weights
+                 matrix=None): # a learned (n, n) severity matrix (e.g. confusion_severity's) to compare with the level weights
         self.preds, self.hier = preds, preds.hier
-        self.matrix = None if matrix is None else check_severity(torch.as_tensor(matrix, dtype=torch.float32), self.hier.n_fine)
+        self.matrix = (None if matrix is None
+                       else check_severity(torch.as_tensor(matrix, dtype=torch.float32), self.hier.n_fine))
         self.probs = preds.probs                                   # softmax once
         self.argmax = self.probs.argmax(-1)
         sl = lambda d, v: W.FloatSlider(value=v, **WEIGHT_SLIDER, description=d, continuous_update=True,
                                         style={'description_width': '120px'}, layout=W.Layout(width='400px'))
         self.w = [sl(d, v) for d, v in zip(('same superclass', 'same group', 'other group'), weights)]
         for x in self.w: x.observe(self._update, 'value')
-        self.source = None if self.matrix is None else W.ToggleButtons(options=['level weights', 'learned matrix'], description='severity')
+        self.source = (None if self.matrix is None
+                       else W.ToggleButtons(options=['level weights', 'learned matrix'], description='severity'))
         if self.source is not None: self.source.observe(self._update, 'value')
         self.out = W.HTML(); self.out.add_class('hc-metrics')
         self.box = W.VBox([W.HTML(f'<b>What if mistakes cost…</b> ({len(preds)} cached predictions; no retraining)'),
@@ -235,14 +263,16 @@ class WhatIf(_Panel):
                 ('group accuracy', 'acc_group', '{:.1%}'), ('mean severity', 'avg_severity', '{:.3f}'),
                 ('mean severity of mistakes', 'avg_mistake_severity', '{:.3f}')]
         td = 'style="padding:2px 10px;text-align:right"'
-        body = ''.join(f'<tr><td>{n}</td><td {td}>{f.format(a[k])}</td><td {td}><b>{f.format(c[k])}</b></td></tr>' for n, k, f in rows)
+        body = ''.join(f'<tr><td>{n}</td><td {td}>{f.format(a[k])}</td><td {td}><b>{f.format(c[k])}</b></td></tr>'
+                       for n, k, f in rows)
         bars = ''
         for i, name in enumerate(('right', 'same superclass', 'same group', 'other group')):
             bar = lambda v, col: f'<div style="background:{col};height:9px;width:{int(300 * v)}px"></div>'
             bars += (f'<tr><td>{name}</td><td {td}>{a["levels"][i]:.1%}</td><td>{bar(a["levels"][i], "#4c72b0")}</td>'
                      f'<td {td}>{c["levels"][i]:.1%}</td><td>{bar(c["levels"][i], "#dd8452")}</td></tr>')
         return (f'<table><tr><th></th><th {td}>argmax</th><th {td}>CRM</th></tr>{body}</table>'
-                f'<table style="margin-top:6px"><tr><th>answers</th><th colspan=2>argmax</th><th colspan=2>CRM</th></tr>{bars}</table>'
+                f'<table style="margin-top:6px"><tr><th>answers</th><th colspan=2>argmax</th><th '
+                f'colspan=2>CRM</th></tr>{bars}</table>'
                 f'<small>recomputed in {self.ms:.1f} ms</small>')
 
 # %% ../nbs/07_widgets.ipynb #c026
@@ -270,7 +300,8 @@ class WidgetProgressCB(Callback):
         self.p.batch_bar.value = learn.iter + 1
         v = learn.loss.item()
         self.pts.append((learn.epoch + (learn.iter + 1) / len(learn.dl), v))
-        self.p.status.value = f'epoch {learn.epoch + 1}/{learn.n_epochs} · batch {learn.iter + 1}/{len(learn.dl)} · loss {v:.3f}'
+        self.p.status.value = (f'epoch {learn.epoch + 1}/{learn.n_epochs} · batch {learn.iter + 1}/{len(learn.dl)} '
+                               f'· loss {v:.3f}')
     def after_epoch(self, learn):
         if learn.training: return
         self.p.epoch_bar.value = learn.epoch + 1
@@ -283,17 +314,21 @@ class WidgetProgressCB(Callback):
 REFERENCE_WEIGHTS = (1., 2., 3.)   # every run is also scored with the hierarchy's default severity, so runs compare
 
 class TrainPanel(_Panel):
-    "A button that trains a short run (severity-aware loss with the designer's matrix, or the mistake-multiplier loss with its multipliers), and a fair comparison of all runs."
+    ("A button that trains a short run (severity-aware loss with the designer's matrix, or the mistake-multiplier "
+     "loss with its multipliers), and a fair comparison of all runs.")
     LOSSES = {'severity': 'severity-aware (designer matrix)', 'hce': 'mistake multipliers (HCE ×)'}
     def __init__(self, data:ImageData, designer:SeverityDesigner, model_kwargs=None, bs:int=128, device=None):
         self.data, self.designer, self.bs, self.device = data, designer, bs, device
         self.model_kwargs = model_kwargs or dict(widths=(32, 64, 128), fc=256)
         per_class = int(data.train.counts().min())
         wide = dict(style={'description_width': 'initial'})
-        self.loss = W.Dropdown(options=[(v, k) for k, v in self.LOSSES.items()], value='severity', description='loss', **wide)
+        self.loss = W.Dropdown(options=[(v, k) for k, v in self.LOSSES.items()], value='severity', description='loss',
+                               **wide)
         self.epochs = W.IntSlider(value=3, min=1, max=20, description='epochs', **wide)
-        self.n = W.IntSlider(value=min(50, per_class), min=min(5, per_class), max=per_class, step=5, description='images/class', **wide)
-        self.button = W.Button(description='Train with these weights', button_style='primary', icon='play', layout=W.Layout(width='240px'))
+        self.n = W.IntSlider(value=min(50, per_class), min=min(5, per_class), max=per_class, step=5,
+                             description='images/class', **wide)
+        self.button = W.Button(description='Train with these weights', button_style='primary', icon='play',
+                               layout=W.Layout(width='240px'))
         self.button.add_class('hc-train')
         self.epoch_bar, self.batch_bar = W.IntProgress(description='epochs'), W.IntProgress(description='batches')
         hidden = lambda: W.Image(format='png', layout=W.Layout(display='none'))
@@ -303,14 +338,17 @@ class TrainPanel(_Panel):
         self.runs, self.thread, self.busy, self.error = [], None, False, None
         self.box = W.VBox([W.HBox([self.loss, self.epochs, self.n]), self.button, self.msg,
                            W.HBox([W.VBox([self.epoch_bar, self.batch_bar, self.status]), self.curve]),
-                           W.HTML(f'<b>Runs this session</b> (severity scored with the reference weights {REFERENCE_WEIGHTS}, '
-                                  "so that runs compare; each run's own weights in the last column)"), self.table, self.plot])
+                           W.HTML(f'<b>Runs this session</b> (severity scored with the reference weights '
+                                  f'{REFERENCE_WEIGHTS}, '
+                                  "so that runs compare; each run's own weights in the last column)"),
+                           self.table, self.plot])
         self.box.add_class('hc-trainpanel')
 
     def start(self, block:bool=False):
         "Start a run (what the button does); refused while one is going. `block=True` trains in this thread."
         if self.busy:
-            self.msg.value = '<span style="color:#b00">A run is already in progress: wait for it to finish.</span>'; return False
+            self.msg.value = '<span style="color:#b00">A run is already in progress: wait for it to finish.</span>'
+            return False
         self.busy, self.error = True, None
         sev, epochs, n, loss = self.designer.value, self.epochs.value, self.n.value, self.loss.value
         what = f'weights {sev.weights}' if loss == 'severity' else f'HCE multipliers {sev.multipliers}'
@@ -327,7 +365,9 @@ class TrainPanel(_Panel):
             tr = take_per_class(self.data.train, n, seed=len(self.runs))
             set_seed(0)
             lf = SeverityLoss(h, matrix=sev) if loss == 'severity' else MistakeCE(h, multipliers=sev.multipliers)
-            learn = Learner(multihead_cnn(h, size=self.data.size, **self.model_kwargs), DataLoaders.from_parts(tr, self.data.test, self.bs, self.device, mean=self.data.mean, std=self.data.std),
+            learn = Learner(multihead_cnn(h, size=self.data.size, **self.model_kwargs),
+                            DataLoaders.from_parts(tr, self.data.test, self.bs, self.device,
+                                                   mean=self.data.mean, std=self.data.std),
                             lf, h, lr=4e-3, cbs=[SchedCB('onecycle'), WidgetProgressCB(self)])
             learn.fit(epochs)
             p = Preds.from_learner(learn)
@@ -336,14 +376,16 @@ class TrainPanel(_Panel):
             self.runs.append(dict(run=len(self.runs) + 1, loss=loss, weights=sev.weights,
                                   multipliers=sev.multipliers if loss == 'hce' else None, custom=len(sev.overrides),
                                   epochs=epochs, per_class=n,
-                                  class_acc=ref['acc_fine'], superclass_acc=ref['acc_coarse'], group_acc=ref['acc_group'],
+                                  class_acc=ref['acc_fine'], superclass_acc=ref['acc_coarse'],
+                                  group_acc=ref['acc_group'],
                                   avg_severity=ref['avg_severity'], crm_avg_severity=ref_crm['avg_severity'],
                                   own_avg_severity=own['avg_severity']))
             self._show_runs()
             self.msg.value = f'Run {len(self.runs)} done.'
         except Exception as e:      # show it in the widget; a thread's traceback would be lost
             self.error = e
-            self.msg.value = f'<span style="color:#b00">Training failed: {html.escape(f"{type(e).__name__}: {e}")}</span>'
+            self.msg.value = (f'<span style="color:#b00">Training failed: '
+                              f'{html.escape(f"{type(e).__name__}: {e}")}</span>')
         finally: self.busy = False
 
     def _show_runs(self):
@@ -352,10 +394,12 @@ class TrainPanel(_Panel):
         self.table.value = df.to_html(float_format=lambda v: f'{v:.3f}', na_rep='–')
         fig = new_fig((8, 3.2)); axs = fig.subplots(1, 2)
         df[['class_acc', 'superclass_acc', 'group_acc']].plot.bar(ax=axs[0], rot=0, title='accuracy', legend=False)
-        df[['avg_severity', 'crm_avg_severity']].rename(columns={'avg_severity': 'argmax', 'crm_avg_severity': 'CRM'}).plot.bar(
-            ax=axs[1], rot=0, title=f'mean severity under {REFERENCE_WEIGHTS}\n(lower is better)', legend=False)
+        (df[['avg_severity', 'crm_avg_severity']].rename(columns={'avg_severity': 'argmax', 'crm_avg_severity': 'CRM'})
+         .plot.bar(
+            ax=axs[1], rot=0, title=f'mean severity under {REFERENCE_WEIGHTS}\n(lower is better)', legend=False))
         for ax in axs:   # legends below the bars, never over them
-            ax.set_xlabel('run'); ax.legend(loc='upper center', bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize=8, frameon=False)
+            ax.set_xlabel('run')
+            ax.legend(loc='upper center', bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize=8, frameon=False)
         fig.tight_layout()
         _show(self.plot, fig_png(fig))
 
@@ -367,7 +411,8 @@ class SeverityLab(_Panel):
         self.whatif = WhatIf(preds) if preds is not None else None
         if self.whatif is not None: self.designer.on_change = self._sync
         self.panel = TrainPanel(data, self.designer, **kwargs)
-        parts = [('1. design', self.designer)] + ([('2. what if?', self.whatif)] if self.whatif else []) + [('3. train & compare', self.panel)]
+        parts = ([('1. design', self.designer)] + ([('2. what if?', self.whatif)] if self.whatif else [])
+                 + [('3. train & compare', self.panel)])
         self.box = W.Tab(children=[p.box for _, p in parts])
         for i, (t, _) in enumerate(parts): self.box.set_title(i, t)
         self.parts = parts
