@@ -240,6 +240,8 @@ def legacy_checks(errors, notes):
     cfg = yaml.safe_load((root/'_quarto.yml').read_text())
     html_fmt = cfg.get('format', {}).get('html', {})
     if html_fmt.get('code-fold'): err('_quarto.yml: code-fold puts a "Code" toggle above every cell; show code plainly')
+    if 'commonmark' in cfg.get('format', {}): err('_quarto.yml: a commonmark format adds an "Other formats" copy of every page that no reader needs (and its TeX warnings)')
+    if not html_fmt.get('toc'): err('_quarto.yml: format.html.toc must be true: long pages need their "On this page" list')
     site = cfg.get('website', {})
     if site.get('repo-subdir') != 'nbs': err('_quarto.yml: website.repo-subdir must be nbs, or "View source" links miss nbs/')
     nav = site.get('navbar', {})
@@ -257,6 +259,10 @@ def legacy_checks(errors, notes):
         return False
     scaled = css_rule_for('.cell-output-display img', r'max-width:\s*100%', r'height:\s*auto')
     if not scaled: err('styles.css: no rule scales `.cell-output-display img` to the column (max-width: 100%; height: auto)')
+    if not css_rule_for('.cell-output-stdout pre', r'white-space:\s*pre-wrap'):
+        err('styles.css: no rule wraps printed output (`.cell-output-stdout pre { white-space: pre-wrap }`): long lines are cut at the column')
+    if not css_rule_for('table code', r'white-space:\s*nowrap'):
+        err('styles.css: no rule keeps names in tables whole (`table code { white-space: nowrap }`): the API index breaks identifiers')
 
     # ---- page by page
     pages = sorted(nbs.glob('*.ipynb'))

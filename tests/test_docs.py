@@ -57,16 +57,19 @@ def _local(url):
 
 def test_readme_and_index_links_work_in_both_places():
     "The README is shown from the repository root on GitHub and the index from nbs/ on the site: the same links must work in both."
-    for p in ('README.md', 'nbs/index.ipynb'):
+    # Pictures are the exception: the site serves them itself (images/, relative to nbs/) and the README, read from
+    # the repository root, names the same file under nbs/ (GitHub shows relative pictures, offline and on forks too).
+    for p, base in (('README.md', REPO), ('nbs/index.ipynb', REPO/'nbs')):
         text = (REPO/p).read_text()
-        targets = re.findall(r'\]\(([^)\s]+)\)', text)
+        imgs = re.findall(r'!\[[^\]]*\]\(([^)]+\.png)\)', text)
+        targets = [t for t in re.findall(r'\]\(([^)\s]+)\)', text) if t not in imgs]
         assert len(targets) >= 12, p
         for t in targets:
             assert '://' in t, f'{p}: relative link {t} breaks in the README (root) or on the site (nbs/): use an absolute URL'
             f = _local(t)
             assert f is None or f.exists(), f'{p} links to {t}, which does not exist ({f})'
-        imgs = re.findall(r'!\[[^\]]*\]\(([^)]+\.png)\)', text)
-        assert imgs and all(i.startswith(RAW) and _local(i).exists() for i in imgs), (p, imgs)
+        assert imgs and all('://' not in i and (base/i).exists() for i in imgs), (p, imgs)
+        assert all(i.startswith('nbs/images/' if p == 'README.md' else 'images/') for i in imgs), (p, imgs)
 
 def test_every_page_has_a_summary_and_colab_badge():
     for p in sorted((REPO/'nbs').glob('[0-9]*.ipynb')):
@@ -120,7 +123,8 @@ def nbdev_readme_md():
                 if text:
                     text = ''.join(text) if isinstance(text, list) else text
                     out.append('\n'.join('    ' + l for l in text.rstrip('\n').splitlines()))
-    return '\n\n'.join(out) + '\n'
+    # the README is read from the repository root: its pictures' relative links gain nbs/ (CONTRIBUTING.md, step 6)
+    return re.sub(r'(!\[[^\]]*\]\()(?![a-z]+://)([^)]+\))', r'\1nbs/\2', '\n\n'.join(out) + '\n')
 
 def _content(md):
     "What a reader gets from Markdown, whatever the writer's formatting (Quarto's gfm writer re-wraps, re-pads tables, curls quotes)."
@@ -155,6 +159,8 @@ def test_the_rendering_is_not_vacuous():
 def test_quarto_config_for_readers():
     cfg = yaml.safe_load((REPO/'_quarto.yml').read_text())
     assert 'code-fold' not in cfg['format']['html'], 'code-fold puts a "Code" toggle above every cell'
+    # no CommonMark copy of every page: no reader needs it (nbdev_readme asks for gfm itself) and its TeX warns
+    assert set(cfg['format']) == {'html'} and cfg['format']['html']['toc'] is True
     # pages render from _proc/, a copy of nbs/; nbdev rewrites nbs/nbdev.yml from settings.ini, so the setting lives here
     assert cfg['website']['repo-subdir'] == 'nbs' and 'source' in cfg['website']['repo-actions']
     nav = {i['text']: i['href'] for i in cfg['website']['navbar']['left']}
@@ -168,6 +174,9 @@ def test_figures_scale_to_the_column():
     assert any('.cell-output-display img' in sel and re.search(r'max-width:\s*100%', body) and re.search(r'height:\s*auto', body)
                for sel, body in rules)
     assert any('pre.sourceCode.python' in sel and 'pre-wrap' in body for sel, body in rules), 'long code lines wrap'
+    for out in ('.cell-output-stdout pre', '.cell-output-stderr pre', '.cell-output-error pre', '.cell-output > pre'):
+        assert any(out in sel and re.search(r'white-space:\s*pre-wrap', body) for sel, body in rules), f'long output lines wrap: {out}'
+    assert any('table code' in sel and 'nowrap' in body for sel, body in rules), 'names in tables never break'
 
 def _public():
     from hiercifar._modidx import d
