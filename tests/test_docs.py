@@ -257,6 +257,98 @@ def test_styles_in_a_browser(tmp_path):
             assert sw <= cw and lines >= 2, (sw, cw, lines)
         finally: b.close()
 
+# ---- .ci/check_docs.py's readability checks (issue 27), each on a crafted _proc-like folder
+
+def _check_docs():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('check_docs', REPO/'.ci'/'check_docs.py')
+    m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+    return m
+
+SITE = 'https://example.org/lib'
+
+def _png(w, h):
+    "A base64 PNG header of the given size (the checks read only the IHDR chunk)."
+    import base64, struct, zlib
+    ihdr = struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)
+    return base64.b64encode(b'\x89PNG\r\n\x1a\n' + struct.pack('>I', 13) + b'IHDR' + ihdr + struct.pack('>I', zlib.crc32(b'IHDR' + ihdr))).decode()
+
+def _page(folder, name, cells, html=None):
+    from nbformat.v4 import new_notebook, new_raw_cell
+    nb = new_notebook(cells=[new_raw_cell(f'---\ntitle: {name}\noutput-file: {html or name + ".html"}\n---\n'), *cells])
+    nbformat.write(nb, folder/f'{name}.ipynb')
+
+def _code(src, *outputs):
+    from nbformat.v4 import new_code_cell
+    return new_code_cell(src, outputs=list(outputs))
+
+def _site(tmp_path, bad):
+    "Two pages and a sidebar: each defect of issue 27 in the bad version, its fix in the good one."
+    from nbformat.v4 import new_markdown_cell, new_output
+    (tmp_path/'images').mkdir(); (tmp_path/'images'/'tree.png').write_bytes(b'')
+    img = 'https://raw.githubusercontent.com/o/r/main/nbs/images/tree.png' if bad else 'images/tree.png'
+    wide = 1750 if bad else 750
+    line = 'x' * (120 if bad else 80)
+    _page(tmp_path, '00_tree', [
+        new_markdown_cell(f'# Tree\n\n![the tree]({img})\n\nSee [`Tree.flat`]({SITE}/tree.html#tree.flat) and '
+                          f'[`Tree`]({SITE}/tree.html#tree), on the [`train`]({SITE}/run.html#train) split.'
+                          if bad else f'# Tree\n\n![the tree]({img})\n\nSee [`Tree`]({SITE}/tree.html#tree), on the training '
+                          f'split of [`train()`]({SITE}/run.html#train).'),
+        _code('from nbdev.showdoc import show_doc' if bad else '#| echo: false\nfrom nbdev.showdoc import show_doc'),
+        _code('show_doc(Tree)', new_output('display_data', {'text/markdown': '---\n\n### Tree\n\n```python\nclass Tree()\n```\n\n*A tree.*'})),
+        _code('plot(t)', new_output('display_data', {'image/png': _png(2 * wide, 600), 'text/plain': '<Figure>'},
+                                    metadata={'image/png': {'width': wide, 'height': 300}})),
+        _code('print(t)', new_output('stream', name='stdout', text=f'short\n{line}\n')),
+        _code('t', new_output('execute_result', {'text/plain': line}, execution_count=1)),
+    ], html='tree.html')
+    _page(tmp_path, '01_run', [new_markdown_cell('# Run\n\n## train {#train}\n\nRuns.')], html='run.html')
+    side = {'website': {'sidebar': {'contents': [{'section': 'Start', 'contents': ['00_tree.ipynb', '01_run.ipynb']}]}}}
+    if bad: side['website']['sidebar']['contents'].append({'section': 'Alone', 'contents': ['01_run.ipynb']})
+    (tmp_path/'sidebar.yml').write_text(yaml.safe_dump(side))
+    return tmp_path
+
+def test_check_docs_finds_each_defect(tmp_path):
+    cd = _check_docs()
+    found = cd.findings(_site(tmp_path, bad=True), SITE, {'Tree.flat': ('tree.html#tree.flat', 'lib/tree.py')})
+    by = {}
+    for check, page, msg in found: by.setdefault(check, []).append((page, msg))
+    assert set(by) == set(cd.CHECKS), sorted(by)
+    assert [p for p, _ in by['wide-figure']] == ['00_tree.ipynb'] and '1750 px' in by['wide-figure'][0][1] and 'cell 4' in by['wide-figure'][0][1]
+    assert len(by['long-output']) == 2 and all('120 characters' in m for _, m in by['long-output'])   # stdout and a repr
+    assert 'use images/tree.png' in by['hotlink'][0][1]
+    assert len(by['visible-import']) == 1 and '#| hide' in by['visible-import'][0][1]
+    assert len(by['dead-anchor']) == 1 and 'tree.html#tree.flat' in by['dead-anchor'][0][1] and 'show_doc(Tree.flat)' in by['dead-anchor'][0][1]
+    assert len(by['ambiguous-link']) == 1
+    assert by['one-page-section'] == [('sidebar.yml', by['one-page-section'][0][1])] and '"Alone"' in by['one-page-section'][0][1]
+
+def test_check_docs_passes_the_fixed_pages(tmp_path):
+    cd = _check_docs()
+    assert cd.findings(_site(tmp_path, bad=False), SITE, {}) == []
+
+def test_check_docs_limits():
+    "A figure exactly at the limit passes, one pixel more fails; the same for output lines; PNG sizes from the header."
+    cd = _check_docs()
+    assert cd.png_size(_png(3500, 1024)) == (3500, 1024)
+    o = {'data': {'image/png': _png(2 * cd.MAX_FIGURE_PX, 10)}, 'metadata': {'image/png': {'width': cd.MAX_FIGURE_PX}}}
+    assert cd.shown_width(o) == cd.MAX_FIGURE_PX
+    assert cd.shown_width({'data': {'image/png': _png(cd.MAX_FIGURE_PX + 1, 10)}}) == cd.MAX_FIGURE_PX + 1
+    assert cd.heading_ids('### Hierarchy.cifar100\n\n## The `train` split\n```\n# not a heading\n```\n## 3 levels') == \
+        ['hierarchy.cifar100', 'the-train-split', 'levels']
+
+def test_check_docs_pending_list(tmp_path):
+    "Pending findings are reported, not failed; a pending line without findings fails, so the list only shrinks."
+    cd = _check_docs()
+    found = [('wide-figure', 'a.ipynb', 'cell 1: too wide'), ('long-output', 'b.ipynb', 'cell 2: too long')]
+    fail, held = cd.judge(found, {('wide-figure', 'a.ipynb'), ('hotlink', 'c.ipynb')})
+    assert held == ['pending wide-figure a.ipynb: cell 1: too wide']
+    assert fail[0] == 'long-output b.ipynb: cell 2: too long' and 'hotlink c.ipynb' in fail[1] and 'remove the line' in fail[1]
+    (tmp_path/'p.txt').write_text('# comment\nwide-figure a.ipynb  # a note\n\n')
+    assert cd.read_pending(tmp_path/'p.txt') == {('wide-figure', 'a.ipynb')}
+    (tmp_path/'p.txt').write_text('wide-figures a.ipynb\n')
+    with pytest.raises(SystemExit, match='unknown check'): cd.read_pending(tmp_path/'p.txt')
+    assert all(l.split()[0] in cd.CHECKS for l in (REPO/'.ci'/'docs_pending.txt').read_text().splitlines()
+               if l.strip() and not l.startswith('#'))
+
 if __name__ == '__main__':
     # Without Quarto: write README.md as nbdev renders it from nbs/index.ipynb (`nbdev_readme` does the same with Quarto)
     sys.path.insert(0, str(REPO/'tests'))
