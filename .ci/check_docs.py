@@ -38,8 +38,9 @@ COLUMN_PX = 750           # the text column of the cosmo theme at 1,400 px, the 
 # that matches the column: 7.5 in at 100 dpi is 750 px, where 10 pt labels read at body size).
 MAX_FIGURE_PX = 1200
 # What fits on one output line: the column less the output block's margin (0.8rem), border and padding is ~722 px;
-# Quarto's code font is 0.875rem = 14 px, and a monospace character advances 0.6 em = 8.4 px: 86 characters.
-OUTPUT_CHARS = 86
+# at a 14 px code font a monospace character advances 0.6 em = 8.4 px: 86 characters. 80 leaves room for a larger
+# code font or a narrower column (at 1,280 px the tutorial's 83-character training lines were seen cut off).
+OUTPUT_CHARS = 80
 PENDING = root/'.ci'/'docs_pending.txt'
 CHECKS = ('wide-figure', 'long-output', 'hotlink', 'visible-import', 'dead-anchor', 'ambiguous-link', 'one-page-section')
 AMBIGUOUS = {'train'}     # names of the package that are also the words a sentence means otherwise
