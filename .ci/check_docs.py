@@ -18,7 +18,7 @@ Readability at the column width (issue 27), each finding named by check, page an
   visible-import  a shown cell importing nbdev (show_doc) or fastcore.test: a reader need not see it, mark it #| hide;
   dead-anchor     a link (nbdev's backtick links included) to an anchor the target page does not have;
   ambiguous-link  a bare backticked `train` (also a function): nbdev links it to train() although the sentence
-                  usually means the training split;
+                  often means the training split (write `train()` for the function; a generated index's name column is exempt);
   one-page-section  a sidebar section holding a single page (it repeats the page's name): list the page itself.
 Findings of a check on a page listed in .ci/docs_pending.txt (`CHECK PAGE` lines: notebook fixes still to come)
 are printed as pending and do not fail; a listed pair without findings fails, so the list only shrinks.
@@ -164,15 +164,18 @@ def findings(proc, site_url, syms=None):
         for i, c in enumerate(nb.cells):
             where = _where(i, c)
             outs = c.get('outputs', [])
-            texts = [c.source] if c.cell_type == 'markdown' else []
-            texts += [_text(o['data'][k]) for o in outs for k in ('text/markdown', 'text/html') if k in o.get('data', {})]
-            for t in texts:
+            texts = [(False, c.source)] if c.cell_type == 'markdown' else []
+            texts += [(True, _text(o['data'][k])) for o in outs for k in ('text/markdown', 'text/html') if k in o.get('data', {})]
+            for is_output, t in texts:
                 for a, b in _re_img.findall(t):
                     url = a or b; name = url.rsplit('/', 1)[-1].split('?')[0]
                     if name in local_images:
                         out.append(('hotlink', page, f'{where}: image {url} is hot-linked; the site serves it: use images/{name}'))
-                for text, url in _re_link.findall(t):
+                for lm in _re_link.finditer(t):
+                    text, url = lm.groups()
                     if text.startswith('!'): continue
+                    # the name column of a generated index (an output table row that begins with the link) names the function
+                    name_cell = is_output and re.fullmatch(r'\|\s*', t[t.rfind('\n', 0, lm.start()) + 1:lm.start()])
                     target, _, anchor = url.partition('#')
                     if target.startswith(site_url): target = target[len(site_url):]
                     elif '://' in target or not target: target = target or page
@@ -183,7 +186,7 @@ def findings(proc, site_url, syms=None):
                         why = (f'{known} is in _modidx but {target} documents no such name: add show_doc({sym}) there, '
                                f'or write the name without backticks') if known else f'{target} has no heading #{anchor}'
                         out.append(('dead-anchor', page, f'{where}: link {text} -> {target}#{anchor}: {why}'))
-                    if text.strip('`') in AMBIGUOUS and text.startswith('`'):
+                    if text.strip('`') in AMBIGUOUS and text.startswith('`') and not name_cell:
                         out.append(('ambiguous-link', page, f'{where}: {text} links to the function {text.strip("`")}(); '
                                     f'for the training split write "training split" or `data.train`, for the function `train()`'))
             if c.cell_type != 'code': continue

@@ -301,7 +301,9 @@ def _site(tmp_path, bad):
         _code('print(t)', new_output('stream', name='stdout', text=f'short\n{line}\n')),
         _code('t', new_output('execute_result', {'text/plain': line}, execution_count=1)),
     ], html='tree.html')
-    _page(tmp_path, '01_run', [new_markdown_cell('# Run\n\n## train {#train}\n\nRuns.')], html='run.html')
+    index = f'| name | what |\n|---|---|\n| [`train`]({SITE}/run.html#train) | one run |'   # an API index's name column
+    _page(tmp_path, '01_run', [new_markdown_cell('# Run\n\n## train {#train}\n\nRuns.'),
+                               _code('api_index()', new_output('display_data', {'text/markdown': index}))], html='run.html')
     side = {'website': {'sidebar': {'contents': [{'section': 'Start', 'contents': ['00_tree.ipynb', '01_run.ipynb']}]}}}
     if bad: side['website']['sidebar']['contents'].append({'section': 'Alone', 'contents': ['01_run.ipynb']})
     (tmp_path/'sidebar.yml').write_text(yaml.safe_dump(side))
