@@ -235,11 +235,15 @@ def test_styles_in_a_browser(tmp_path):
     shutil.copy(REPO/'nbs'/'styles.css', tmp_path/'styles.css')
     shutil.copy(REPO/'nbs'/'images'/'hierarchy.png', tmp_path/'fig.png')
     long = 'learn = Learner(multihead_cnn(h, widths=(16, 32, 64), fc=128), DataLoaders.from_parts(train, valid, bs=128, device="cpu"), get_loss("multihead", h), h, lr=4e-3)'
+    out_line = 'NOTE: ' + 'a long printed line of output, ' * 8 + 'the end'     # Bootstrap's and Quarto's rules below
     (tmp_path/'page.html').write_text(f"""<html><head><style>main {{ width: 750px; }} .cell-output-display {{ overflow-x: auto; }}
-    div.sourceCode {{ overflow: auto; }} pre {{ font-size: 14px; }}</style><link rel="stylesheet" href="styles.css"></head>
+    div.sourceCode {{ overflow: auto; }} pre {{ font-size: 14px; overflow: auto; }} pre code {{ white-space: pre; word-break: normal; }}
+    code {{ word-wrap: break-word; }}</style><link rel="stylesheet" href="styles.css"></head>
     <body><main><div class="cell"><div class="sourceCode cell-code" id="cb1"><pre class="sourceCode python code-with-copy"><code class="sourceCode python"><span id="cb1-1"><a href="#cb1-1"></a>{long}</span>
 <span id="cb1-2"><a href="#cb1-2"></a>learn.fit(3)</span></code></pre></div>
     <div class="cell-output cell-output-display" id="out"><div><figure class="figure"><p><img src="fig.png" class="figure-img" width="1751" height="599"></p></figure></div></div>
+    <div class="cell-output cell-output-stdout" id="stdout"><pre><code>{out_line}</code></pre></div>
+    <div class="cell-output cell-output-display"><table id="api"><tr><td style="width:1px"><a href="#"><code id="name">default_device</code></a></td><td>{out_line}</td></tr></table></div>
     <div class="cell-output cell-output-display" id="out2"><div class="quarto-figure quarto-figure-center"><figure class="figure"><p><img src="fig.png" width="1751" height="599" class="img-fluid figure-img"></p></figure></div></div>
     </div></main></body></html>""")
     with sync_api.sync_playwright() as p:
@@ -255,6 +259,16 @@ def test_styles_in_a_browser(tmp_path):
             sw, cw, lines = page.evaluate("""() => { const p = document.querySelector('pre'); const s = document.querySelector('#cb1-1');
                 return [p.scrollWidth, p.clientWidth, Math.round(s.getBoundingClientRect().height / document.querySelector('#cb1-2').getBoundingClientRect().height)]; }""")
             assert sw <= cw and lines >= 2, (sw, cw, lines)
+            # a printed line wraps inside the column (no sideways scrolling), a name in a table stays on one line
+            sw, cw, h, lh = page.evaluate("""() => { const p = document.querySelector('#stdout pre');
+                return [p.scrollWidth, p.clientWidth, p.getBoundingClientRect().height, parseFloat(getComputedStyle(p).lineHeight) || 20]; }""")
+            assert sw <= cw and h > 1.5 * lh, (sw, cw, h, lh)
+            assert page.evaluate("() => document.querySelector('#name').getClientRects().length") == 1
+            ch = page.evaluate("""() => { const s = document.createElement('span'); s.textContent = 'x'.repeat(100);
+                document.querySelector('#stdout pre').appendChild(s); return s.getBoundingClientRect().width / 100; }""")
+            fits = (cw - 2 * 8) / ch     # what an output line may hold at this font: .ci/check_docs.py's OUTPUT_CHARS is below it
+            assert _check_docs().OUTPUT_CHARS <= fits, (fits, ch)
+            print(f"output column holds {fits:.0f} characters of {ch:.2f} px")
         finally: b.close()
 
 # ---- .ci/check_docs.py's readability checks (issue 27), each on a crafted _proc-like folder
