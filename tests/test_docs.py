@@ -57,16 +57,19 @@ def _local(url):
 
 def test_readme_and_index_links_work_in_both_places():
     "The README is shown from the repository root on GitHub and the index from nbs/ on the site: the same links must work in both."
-    for p in ('README.md', 'nbs/index.ipynb'):
+    # Pictures are the exception: the site serves them itself (images/, relative to nbs/) and the README, read from
+    # the repository root, names the same file under nbs/ (GitHub shows relative pictures, offline and on forks too).
+    for p, base in (('README.md', REPO), ('nbs/index.ipynb', REPO/'nbs')):
         text = (REPO/p).read_text()
-        targets = re.findall(r'\]\(([^)\s]+)\)', text)
+        imgs = re.findall(r'!\[[^\]]*\]\(([^)]+\.png)\)', text)
+        targets = [t for t in re.findall(r'\]\(([^)\s]+)\)', text) if t not in imgs]
         assert len(targets) >= 12, p
         for t in targets:
             assert '://' in t, f'{p}: relative link {t} breaks in the README (root) or on the site (nbs/): use an absolute URL'
             f = _local(t)
             assert f is None or f.exists(), f'{p} links to {t}, which does not exist ({f})'
-        imgs = re.findall(r'!\[[^\]]*\]\(([^)]+\.png)\)', text)
-        assert imgs and all(i.startswith(RAW) and _local(i).exists() for i in imgs), (p, imgs)
+        assert imgs and all('://' not in i and (base/i).exists() for i in imgs), (p, imgs)
+        assert all(i.startswith('nbs/images/' if p == 'README.md' else 'images/') for i in imgs), (p, imgs)
 
 def test_every_page_has_a_summary_and_colab_badge():
     for p in sorted((REPO/'nbs').glob('[0-9]*.ipynb')):
@@ -120,7 +123,8 @@ def nbdev_readme_md():
                 if text:
                     text = ''.join(text) if isinstance(text, list) else text
                     out.append('\n'.join('    ' + l for l in text.rstrip('\n').splitlines()))
-    return '\n\n'.join(out) + '\n'
+    # the README is read from the repository root: its pictures' relative links gain nbs/ (CONTRIBUTING.md, step 6)
+    return re.sub(r'(!\[[^\]]*\]\()(?![a-z]+://)([^)]+\))', r'\1nbs/\2', '\n\n'.join(out) + '\n')
 
 def _content(md):
     "What a reader gets from Markdown, whatever the writer's formatting (Quarto's gfm writer re-wraps, re-pads tables, curls quotes)."
@@ -155,6 +159,8 @@ def test_the_rendering_is_not_vacuous():
 def test_quarto_config_for_readers():
     cfg = yaml.safe_load((REPO/'_quarto.yml').read_text())
     assert 'code-fold' not in cfg['format']['html'], 'code-fold puts a "Code" toggle above every cell'
+    # no CommonMark copy of every page: no reader needs it (nbdev_readme asks for gfm itself) and its TeX warns
+    assert set(cfg['format']) == {'html'} and cfg['format']['html']['toc'] is True
     # pages render from _proc/, a copy of nbs/; nbdev rewrites nbs/nbdev.yml from settings.ini, so the setting lives here
     assert cfg['website']['repo-subdir'] == 'nbs' and 'source' in cfg['website']['repo-actions']
     nav = {i['text']: i['href'] for i in cfg['website']['navbar']['left']}
@@ -168,6 +174,9 @@ def test_figures_scale_to_the_column():
     assert any('.cell-output-display img' in sel and re.search(r'max-width:\s*100%', body) and re.search(r'height:\s*auto', body)
                for sel, body in rules)
     assert any('pre.sourceCode.python' in sel and 'pre-wrap' in body for sel, body in rules), 'long code lines wrap'
+    for out in ('.cell-output-stdout pre', '.cell-output-stderr pre', '.cell-output-error pre', '.cell-output > pre'):
+        assert any(out in sel and re.search(r'white-space:\s*pre-wrap', body) for sel, body in rules), f'long output lines wrap: {out}'
+    assert any('table code' in sel and 'nowrap' in body for sel, body in rules), 'names in tables never break'
 
 def _public():
     from hiercifar._modidx import d
@@ -226,11 +235,15 @@ def test_styles_in_a_browser(tmp_path):
     shutil.copy(REPO/'nbs'/'styles.css', tmp_path/'styles.css')
     shutil.copy(REPO/'nbs'/'images'/'hierarchy.png', tmp_path/'fig.png')
     long = 'learn = Learner(multihead_cnn(h, widths=(16, 32, 64), fc=128), DataLoaders.from_parts(train, valid, bs=128, device="cpu"), get_loss("multihead", h), h, lr=4e-3)'
+    out_line = 'NOTE: ' + 'a long printed line of output, ' * 8 + 'the end'     # Bootstrap's and Quarto's rules below
     (tmp_path/'page.html').write_text(f"""<html><head><style>main {{ width: 750px; }} .cell-output-display {{ overflow-x: auto; }}
-    div.sourceCode {{ overflow: auto; }} pre {{ font-size: 14px; }}</style><link rel="stylesheet" href="styles.css"></head>
+    div.sourceCode {{ overflow: auto; }} pre {{ font-size: 14px; overflow: auto; }} pre code {{ white-space: pre; word-break: normal; }}
+    code {{ word-wrap: break-word; }}</style><link rel="stylesheet" href="styles.css"></head>
     <body><main><div class="cell"><div class="sourceCode cell-code" id="cb1"><pre class="sourceCode python code-with-copy"><code class="sourceCode python"><span id="cb1-1"><a href="#cb1-1"></a>{long}</span>
 <span id="cb1-2"><a href="#cb1-2"></a>learn.fit(3)</span></code></pre></div>
     <div class="cell-output cell-output-display" id="out"><div><figure class="figure"><p><img src="fig.png" class="figure-img" width="1751" height="599"></p></figure></div></div>
+    <div class="cell-output cell-output-stdout" id="stdout"><pre><code>{out_line}</code></pre></div>
+    <div class="cell-output cell-output-display"><table id="api"><tr><td style="width:1px"><a href="#"><code id="name">default_device</code></a></td><td>{out_line}</td></tr></table></div>
     <div class="cell-output cell-output-display" id="out2"><div class="quarto-figure quarto-figure-center"><figure class="figure"><p><img src="fig.png" width="1751" height="599" class="img-fluid figure-img"></p></figure></div></div>
     </div></main></body></html>""")
     with sync_api.sync_playwright() as p:
@@ -246,7 +259,111 @@ def test_styles_in_a_browser(tmp_path):
             sw, cw, lines = page.evaluate("""() => { const p = document.querySelector('pre'); const s = document.querySelector('#cb1-1');
                 return [p.scrollWidth, p.clientWidth, Math.round(s.getBoundingClientRect().height / document.querySelector('#cb1-2').getBoundingClientRect().height)]; }""")
             assert sw <= cw and lines >= 2, (sw, cw, lines)
+            # a printed line wraps inside the column (no sideways scrolling), a name in a table stays on one line
+            sw, cw, h, lh = page.evaluate("""() => { const p = document.querySelector('#stdout pre');
+                return [p.scrollWidth, p.clientWidth, p.getBoundingClientRect().height, parseFloat(getComputedStyle(p).lineHeight) || 20]; }""")
+            assert sw <= cw and h > 1.5 * lh, (sw, cw, h, lh)
+            assert page.evaluate("() => document.querySelector('#name').getClientRects().length") == 1
+            ch = page.evaluate("""() => { const s = document.createElement('span'); s.textContent = 'x'.repeat(100);
+                document.querySelector('#stdout pre').appendChild(s); return s.getBoundingClientRect().width / 100; }""")
+            fits = (cw - 2 * 8) / ch     # what an output line may hold at this font: .ci/check_docs.py's OUTPUT_CHARS is below it
+            assert _check_docs().OUTPUT_CHARS <= fits, (fits, ch)
+            print(f"output column holds {fits:.0f} characters of {ch:.2f} px")
         finally: b.close()
+
+# ---- .ci/check_docs.py's readability checks (issue 27), each on a crafted _proc-like folder
+
+def _check_docs():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('check_docs', REPO/'.ci'/'check_docs.py')
+    m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+    return m
+
+SITE = 'https://example.org/lib'
+
+def _png(w, h):
+    "A base64 PNG header of the given size (the checks read only the IHDR chunk)."
+    import base64, struct, zlib
+    ihdr = struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)
+    return base64.b64encode(b'\x89PNG\r\n\x1a\n' + struct.pack('>I', 13) + b'IHDR' + ihdr + struct.pack('>I', zlib.crc32(b'IHDR' + ihdr))).decode()
+
+def _page(folder, name, cells, html=None):
+    from nbformat.v4 import new_notebook, new_raw_cell
+    nb = new_notebook(cells=[new_raw_cell(f'---\ntitle: {name}\noutput-file: {html or name + ".html"}\n---\n'), *cells])
+    nbformat.write(nb, folder/f'{name}.ipynb')
+
+def _code(src, *outputs):
+    from nbformat.v4 import new_code_cell
+    return new_code_cell(src, outputs=list(outputs))
+
+def _site(tmp_path, bad):
+    "Two pages and a sidebar: each defect of issue 27 in the bad version, its fix in the good one."
+    from nbformat.v4 import new_markdown_cell, new_output
+    (tmp_path/'images').mkdir(); (tmp_path/'images'/'tree.png').write_bytes(b'')
+    img = 'https://raw.githubusercontent.com/o/r/main/nbs/images/tree.png' if bad else 'images/tree.png'
+    wide = 1750 if bad else 750
+    line = 'x' * (120 if bad else 80)
+    _page(tmp_path, '00_tree', [
+        new_markdown_cell(f'# Tree\n\n![the tree]({img})\n\nSee [`Tree.flat`]({SITE}/tree.html#tree.flat) and '
+                          f'[`Tree`]({SITE}/tree.html#tree), on the [`train`]({SITE}/run.html#train) split.'
+                          if bad else f'# Tree\n\n![the tree]({img})\n\nSee [`Tree`]({SITE}/tree.html#tree), on the training '
+                          f'split of [`train()`]({SITE}/run.html#train).'),
+        _code('from nbdev.showdoc import show_doc' if bad else '#| echo: false\nfrom nbdev.showdoc import show_doc'),
+        _code('show_doc(Tree)', new_output('display_data', {'text/markdown': '---\n\n### Tree\n\n```python\nclass Tree()\n```\n\n*A tree.*'})),
+        _code('plot(t)', new_output('display_data', {'image/png': _png(2 * wide, 600), 'text/plain': '<Figure>'},
+                                    metadata={'image/png': {'width': wide, 'height': 300}})),
+        _code('print(t)', new_output('stream', name='stdout', text=f'short\n{line}\n')),
+        _code('t', new_output('execute_result', {'text/plain': line}, execution_count=1)),
+    ], html='tree.html')
+    index = f'| name | what |\n|---|---|\n| [`train`]({SITE}/run.html#train) | one run |'   # an API index's name column
+    _page(tmp_path, '01_run', [new_markdown_cell('# Run\n\n## train {#train}\n\nRuns.'),
+                               _code('api_index()', new_output('display_data', {'text/markdown': index}))], html='run.html')
+    side = {'website': {'sidebar': {'contents': [{'section': 'Start', 'contents': ['00_tree.ipynb', '01_run.ipynb']}]}}}
+    if bad: side['website']['sidebar']['contents'].append({'section': 'Alone', 'contents': ['01_run.ipynb']})
+    (tmp_path/'sidebar.yml').write_text(yaml.safe_dump(side))
+    return tmp_path
+
+def test_check_docs_finds_each_defect(tmp_path):
+    cd = _check_docs()
+    found = cd.findings(_site(tmp_path, bad=True), SITE, {'Tree.flat': ('tree.html#tree.flat', 'lib/tree.py')})
+    by = {}
+    for check, page, msg in found: by.setdefault(check, []).append((page, msg))
+    assert set(by) == set(cd.CHECKS), sorted(by)
+    assert [p for p, _ in by['wide-figure']] == ['00_tree.ipynb'] and '1750 px' in by['wide-figure'][0][1] and 'cell 4' in by['wide-figure'][0][1]
+    assert len(by['long-output']) == 2 and all('120 characters' in m for _, m in by['long-output'])   # stdout and a repr
+    assert 'use images/tree.png' in by['hotlink'][0][1]
+    assert len(by['visible-import']) == 1 and '#| hide' in by['visible-import'][0][1]
+    assert len(by['dead-anchor']) == 1 and 'tree.html#tree.flat' in by['dead-anchor'][0][1] and 'show_doc(Tree.flat)' in by['dead-anchor'][0][1]
+    assert len(by['ambiguous-link']) == 1
+    assert by['one-page-section'] == [('sidebar.yml', by['one-page-section'][0][1])] and '"Alone"' in by['one-page-section'][0][1]
+
+def test_check_docs_passes_the_fixed_pages(tmp_path):
+    cd = _check_docs()
+    assert cd.findings(_site(tmp_path, bad=False), SITE, {}) == []
+
+def test_check_docs_limits():
+    "A figure exactly at the limit passes, one pixel more fails; the same for output lines; PNG sizes from the header."
+    cd = _check_docs()
+    assert cd.png_size(_png(3500, 1024)) == (3500, 1024)
+    o = {'data': {'image/png': _png(2 * cd.MAX_FIGURE_PX, 10)}, 'metadata': {'image/png': {'width': cd.MAX_FIGURE_PX}}}
+    assert cd.shown_width(o) == cd.MAX_FIGURE_PX
+    assert cd.shown_width({'data': {'image/png': _png(cd.MAX_FIGURE_PX + 1, 10)}}) == cd.MAX_FIGURE_PX + 1
+    assert cd.heading_ids('### Hierarchy.cifar100\n\n## The `train` split\n```\n# not a heading\n```\n## 3 levels') == \
+        ['hierarchy.cifar100', 'the-train-split', 'levels']
+
+def test_check_docs_pending_list(tmp_path):
+    "Pending findings are reported, not failed; a pending line without findings fails, so the list only shrinks."
+    cd = _check_docs()
+    found = [('wide-figure', 'a.ipynb', 'cell 1: too wide'), ('long-output', 'b.ipynb', 'cell 2: too long')]
+    fail, held = cd.judge(found, {('wide-figure', 'a.ipynb'), ('hotlink', 'c.ipynb')})
+    assert held == ['pending wide-figure a.ipynb: cell 1: too wide']
+    assert fail[0] == 'long-output b.ipynb: cell 2: too long' and 'hotlink c.ipynb' in fail[1] and 'remove the line' in fail[1]
+    (tmp_path/'p.txt').write_text('# comment\nwide-figure a.ipynb  # a note\n\n')
+    assert cd.read_pending(tmp_path/'p.txt') == {('wide-figure', 'a.ipynb')}
+    (tmp_path/'p.txt').write_text('wide-figures a.ipynb\n')
+    with pytest.raises(SystemExit, match='unknown check'): cd.read_pending(tmp_path/'p.txt')
+    assert all(l.split()[0] in cd.CHECKS for l in (REPO/'.ci'/'docs_pending.txt').read_text().splitlines()
+               if l.strip() and not l.startswith('#'))
 
 if __name__ == '__main__':
     # Without Quarto: write README.md as nbdev renders it from nbs/index.ipynb (`nbdev_readme` does the same with Quarto)
