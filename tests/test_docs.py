@@ -23,6 +23,9 @@ def test_readme_commands():
     assert jobs[0].startswith('hiercifar-train --data synthetic') and jobs[1].startswith('hiercifar-train --epochs')
     ci = (REPO/'.ci'/'run').read_text()
     assert cmds[1] in ci, '.ci/run must run the README\'s test command verbatim'
+    # ... in a way whose failure counts: under `set -e` bash does not stop for a failure inside `a && b && c` unless
+    # it is the last command, so the list runs as one `bash -c`, whose status is that of its first failing command
+    assert 'bash -o pipefail -c "$readme_cmd" || fail' in ci and ci.count('set -euo pipefail') == 1
 
 def test_sidebar_lists_every_notebook():
     side = yaml.safe_load((REPO/'nbs'/'sidebar.yml').read_text())
