@@ -22,8 +22,6 @@ from .models import get_model, param_summary, choose_precision
 from .losses import get_loss, LOSSES
 from .learner import Learner, DataLoaders, SchedCB, EarlyStoppingCB, CheckpointCB, ProgressCB, set_seed, load_checkpoint, rank_world, check_compile
 from .metrics import Preds, evaluate
-from . import next_steps   # registers the loss with learned level weights ('learned_levels') in LOSSES
-
 
 # %% ../nbs/06_experiments.ipynb #c005a
 class ConfigError(ValueError):

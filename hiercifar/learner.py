@@ -6,7 +6,7 @@
 __all__ = ['COMPILE_BUDGET_S', 'COMPILE_SHARE', 'CancelFitException', 'CancelEpochException', 'CancelBatchException',
            'NonFiniteLossError', 'CheckpointError', 'Callback', 'run_cbs', 'with_cbs', 'set_seed', 'rank_world',
            'DataLoaders', 'Learner', 'check_compile', 'compiler_available', 'AutoCompileCB', 'MetricsCB', 'ProgressCB',
-           'SchedCB', 'EarlyStoppingCB', 'CheckpointCB', 'save_checkpoint', 'load_checkpoint']
+           'SchedCB', 'EarlyStoppingCB', 'CheckpointCB', 'save_checkpoint', 'load_checkpoint', 'LevelWeightsCB']
 
 # %% ../nbs/04_learner.ipynb #c004
 import copy, io, json, math, os, random, time, warnings
@@ -18,7 +18,7 @@ import torch.nn as nn
 import torch.distributed as dist
 from .hierarchy import Hierarchy, LEVELS
 from .data import Loader, Part, atomic_write, CIFAR100_MEAN, CIFAR100_STD
-from .models import choose_precision, precision_dtype, to_channels_last
+from .device import choose_precision, precision_dtype, to_channels_last
 
 # %% ../nbs/04_learner.ipynb #c006
 class CancelFitException(Exception): "Raise in a callback to stop training (callbacks' `cleanup_fit` still runs)."
@@ -451,3 +451,18 @@ def load_checkpoint(learn:Learner, path):
     _set_rng_state(learn, st['rng'])
     learn.epochs = range(learn.epoch, getattr(learn, 'n_epochs', learn.epoch))
     learn.last_checkpoint = Path(path)
+
+# %% ../nbs/04_learner.ipynb #c041
+class LevelWeightsCB(Callback):
+    "Train the weights of a loss that learns its own (`LearnedLevelLoss`) with the model: one update after every optimiser step; kept in checkpoints; a row of `learn.history` per epoch."
+    order = -5
+    def __init__(self, loss=None): self.loss = loss
+    def before_fit(self, learn): self.loss = self.loss or learn.loss_func
+    def after_step(self, learn): self.loss.step()
+    def after_epoch(self, learn):
+        if not learn.training and learn.history: learn.history[-1].update({f'w{i}': v for i, v in enumerate(self.loss.weights, 1)})
+    def state_dict(self): return {'theta': self.loss.level.theta.detach().clone()} if self.loss else None
+    def load_state_dict(self, sd, learn):
+        self.loss = self.loss or learn.loss_func
+        with torch.no_grad(): self.loss.level.theta.copy_(sd['theta'])
+
