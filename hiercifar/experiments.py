@@ -20,21 +20,28 @@ from .hierarchy import Hierarchy, LEVELS, check_weights
 from .data import Cifar100, ImageData, Loader, split_cifar100, long_tailed, atomic_write, default_device
 from .models import get_model, param_summary, choose_precision
 from .losses import get_loss, LOSSES
-from .learner import Learner, DataLoaders, SchedCB, EarlyStoppingCB, CheckpointCB, ProgressCB, set_seed, load_checkpoint, rank_world, check_compile
+from .learner import (Learner, DataLoaders, SchedCB, EarlyStoppingCB, CheckpointCB, ProgressCB, set_seed,
+                               load_checkpoint, rank_world, check_compile)
 from .metrics import Preds, evaluate
 from .config import ConfigError, check_split, check_device, Config, _number, _SCHEDS
-from .runs import RUN_FILES, RunFolderError, RunBusyError, data_kind, data_identity, run_status, open_run, run_folder, _HOW, _OWN, _differences
+from .runs import (RUN_FILES, RunFolderError, RunBusyError, data_kind, data_identity, run_status, open_run,
+                            run_folder, _HOW, _OWN, _differences)
 from .summary import metrics_row, summary, plot_summary, plot_grid, _flat
-_all_ = ['ConfigError', 'check_split', 'check_device', 'Config', 'RUN_FILES', 'RunFolderError', 'RunBusyError', 'data_kind', 'data_identity', 'run_status', 'open_run', 'run_folder', 'metrics_row', 'summary', 'plot_summary', 'plot_grid']   # the experiment pieces, from one place
+# the experiment pieces, from one place
+_all_ = ['ConfigError', 'check_split', 'check_device', 'Config', 'RUN_FILES', 'RunFolderError', 'RunBusyError',
+         'data_kind', 'data_identity', 'run_status', 'open_run', 'run_folder', 'metrics_row', 'summary',
+         'plot_summary', 'plot_grid']
 
 # %% ../nbs/06_experiments.ipynb #c008
 def check_fits(cfg:Config, data:ImageData):
     "Refuse, in one line, settings that cannot work on this data set (a loss built on the tree, for classes without one)."
     if not isinstance(cfg, Config): raise TypeError(f"cfg must be a Config, got {type(cfg).__name__}")
-    if not isinstance(data, ImageData): raise TypeError(f"data must be an ImageData (e.g. from load_cifar100 or load_data), got {type(data).__name__}")
+    if not isinstance(data, ImageData):
+        raise TypeError(f"data must be an ImageData (e.g. from load_cifar100 or load_data), got {type(data).__name__}")
     if data.hier.is_flat and getattr(LOSSES[cfg.loss], 'needs_tree', False):
-        raise ConfigError(f"loss {cfg.loss!r} needs a class hierarchy, and {data.name} ({data.hier.n_fine} classes) has none: use loss "
-                          f"'multihead' (cross-entropy) or 'focal', or give the data a tree with data.with_hierarchy(Hierarchy.from_tree(...))")
+        raise ConfigError(f"loss {cfg.loss!r} needs a class hierarchy, and {data.name} ({data.hier.n_fine} classes) has none: "
+                          f"use loss 'multihead' (cross-entropy) or 'focal', or give the data a tree with "
+                          f"data.with_hierarchy(Hierarchy.from_tree(...))")
 
 def _parts(cfg:Config, data:ImageData) -> tuple:
     "The training and validation parts of `data` that `cfg` asks for (a split that leaves one of them empty is refused)."
@@ -53,7 +60,8 @@ def train(cfg:Config, data:ImageData, out=None, # folder for results; None: keep
           extend:bool=False,   # let a finished run in `out` continue to `cfg.epochs` (not with a one-cycle schedule)
           verbose:bool=True    # say when a run resumes
          ) -> tuple:
-    "Train one run described by `cfg` on `data`; returns `(learn, metrics)`. A results folder holds one run: it resumes only that one. Under torchrun, one run on all its processes."
+    ("Train one run described by `cfg` on `data`; returns `(learn, metrics)`. A results folder holds one run: it "
+     "resumes only that one. Under torchrun, one run on all its processes.")
     tr, va = _parts(cfg, data)
     with _distributed(cfg) as device:
         if out is None: return _train(cfg, data, tr, va, None, progress, cbs, verbose, device=device)
@@ -63,7 +71,8 @@ def train(cfg:Config, data:ImageData, out=None, # folder for results; None: keep
 
 def _train_into(out, cfg, data, tr, va, status, progress, cbs, verbose, device):
     try: return _train(cfg, data, tr, va, out, progress, cbs, verbose, status, device)
-    except OSError as e: raise RunFolderError(f"could not write results into {out} ({e.strerror or e}); free some space or choose another folder") from None
+    except OSError as e:
+        raise RunFolderError(f"could not write results into {out} ({e.strerror or e}); free some space or choose another folder") from None
 
 def _train(cfg, data, tr, va, out, progress, cbs, verbose, status='new', device=None):
     h = data.hier
@@ -82,15 +91,19 @@ def _train(cfg, data, tr, va, out, progress, cbs, verbose, status='new', device=
     cbs += list(getattr(loss, 'callbacks', list)())   # a loss with weights of its own (learned_levels) brings the callback that trains them
     if progress and rank == 0: cbs.append(ProgressCB())
     if out is not None:
-        need = 4 * n_params * (4 if cfg.patience else 3) + 4 * len(va) * sum(h.sizes.values())  # weights, Adam's moments, best weights; preds
+        # weights, Adam's moments, best weights; preds
+        need = 4 * n_params * (4 if cfg.patience else 3) + 4 * len(va) * sum(h.sizes.values())
         free = shutil.disk_usage(out).free
-        if free < 2 * need: raise RunFolderError(f"{out} has {free / 1e6:.0f} MB free; this run writes about {need / 1e6:.0f} MB at a time: free some space or choose another folder")
+        if free < 2 * need:
+            raise RunFolderError(f"{out} has {free / 1e6:.0f} MB free; this run writes about {need / 1e6:.0f} MB at "
+                                 "a time: free some space or choose another folder")
         cbs.append(CheckpointCB(out/'checkpoint.pt', verbose=verbose and rank == 0))
-    learn = Learner(model, dls, loss, h, lr=cfg.lr, cbs=cbs, wd=cfg.wd, precision=cfg.precision, amp=cfg.amp, channels_last=cfg.channels_last,
-                    compile=cfg.compile, seed=cfg.seed)
+    learn = Learner(model, dls, loss, h, lr=cfg.lr, cbs=cbs, wd=cfg.wd, precision=cfg.precision, amp=cfg.amp,
+                    channels_last=cfg.channels_last, compile=cfg.compile, seed=cfg.seed)
     if status == 'finished':   # nothing to train: keep the results it has (re-scoring would lose early stopping's best weights)
         load_checkpoint(learn, out/'checkpoint.pt')
-        if verbose and rank == 0: print(f"{out}: finished already ({learn.epoch} epochs); its results are kept (restart=True / --restart trains it again)")
+        if verbose and rank == 0: print(f"{out}: finished already ({learn.epoch} epochs); its results are kept "
+                                        "(restart=True / --restart trains it again)")
         return learn, json.loads((out/'metrics.json').read_text())
     t0 = time.perf_counter()
     if world == 1: learn.fit(cfg.epochs)
@@ -103,7 +116,8 @@ def _train(cfg, data, tr, va, out, progress, cbs, verbose, status='new', device=
         preds = Preds.from_learner(learn, None if world == 1 else Loader(va, cfg.bs * 2, device=device, channels_last=cfg.channels_last,
                                                                          mean=data.mean, std=data.std))
         tree = not h.is_flat      # without a hierarchy: accuracy and top-k only, no severity, no CRM
-        m = {'argmax': evaluate(preds, cfg.severity if tree else None), **({'crm': evaluate(preds, cfg.severity, rule='crm')} if tree else {}),
+        m = {'argmax': evaluate(preds, cfg.severity if tree else None),
+             **({'crm': evaluate(preds, cfg.severity, rule='crm')} if tree else {}),
              'epochs_run': len(learn.history), 'train_seconds': time.perf_counter() - t0,
              'parameters': n_params, 'synthetic': data.synthetic, 'n_train': len(tr), 'n_valid': len(va)}
         if out is not None:
@@ -118,7 +132,8 @@ def _device_of_rank(cfg:Config) -> torch.device:
     "This process's device under torchrun: GPU number LOCAL_RANK, or the CPU."
     want = torch.device(cfg.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     if want.type == 'cpu': return want
-    if want.type != 'cuda': raise ConfigError(f"device {cfg.device!r} cannot be shared by several processes; use cuda (one GPU per process) or cpu")
+    if want.type != 'cuda':
+        raise ConfigError(f"device {cfg.device!r} cannot be shared by several processes; use cuda (one GPU per process) or cpu")
     local = int(os.environ.get('LOCAL_RANK', 0))
     if local >= torch.cuda.device_count():
         raise ConfigError(f"this machine has {torch.cuda.device_count()} CUDA GPU(s) but torchrun started a process for GPU {local}; "
@@ -131,7 +146,8 @@ def _distributed(cfg:Config):
     if int(os.environ.get('WORLD_SIZE', 1)) == 1 and not (dist.is_available() and dist.is_initialized()):
         yield cfg.device; return                       # one process: nothing changes
     dev = _device_of_rank(cfg)
-    if cfg.sync_bn and dev.type != 'cuda': raise ConfigError("sync_bn needs CUDA GPUs (SyncBatchNorm has no CPU version); leave it off on cpu")
+    if cfg.sync_bn and dev.type != 'cuda':
+        raise ConfigError("sync_bn needs CUDA GPUs (SyncBatchNorm has no CPU version); leave it off on cpu")
     if not dist.is_initialized():                     # kept for the next run of this process, ended when it exits
         if dev.type == 'cuda': torch.cuda.set_device(dev)
         dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo')
@@ -140,7 +156,8 @@ def _distributed(cfg:Config):
 
 @contextmanager
 def _claim(out:Path, cfg:Config, data:ImageData, restart:bool, extend:bool):
-    "`open_run` for one process. Under DDP rank 0 holds the folder, and every rank gets its answer: the status, or the same refusal to raise."
+    ("`open_run` for one process. Under DDP rank 0 holds the folder, and every rank gets its answer: the status, or "
+     "the same refusal to raise.")
     rank, world = rank_world()
     if world == 1:
         with open_run(out, cfg, data, restart, extend) as status: yield status
@@ -170,7 +187,8 @@ def _fmt(v) -> str:
     return str(v)
 
 def run_name(split, loss:str, seed:int, point:dict|None=None) -> str:
-    "The folder of one run of the grid, under the grid's results folder: `split0.8-hce-seed0`, then the grid point's settings (`-lr0.001-loss_kwargs.lam0.5`)."
+    ("The folder of one run of the grid, under the grid's results folder: `split0.8-hce-seed0`, then the grid "
+     "point's settings (`-lr0.001-loss_kwargs.lam0.5`).")
     name = f"split{split}-{loss}-seed{seed}" + ''.join(f"-{k}{_fmt(v)}" for k, v in (point or {}).items())
     return re.sub(r'[^\w.=+-]', '_', name)
 
@@ -179,8 +197,9 @@ def _check_key(key) -> str:
     fields = [f.name for f in dataclasses.fields(Config)]
     top, dot, sub = str(key).partition('.')
     if top in _OWN and not dot: raise ConfigError(f"the grid varies {top} through its own argument ({top}s=...), not through grid")
-    if top not in fields: raise ConfigError(f"grid key {key!r} is not a Config field; use one of: {', '.join(f for f in fields if f not in _OWN)}, "
-                                            f"or a dotted key into loss_kwargs / model_kwargs ('loss_kwargs.lam')")
+    if top not in fields:
+        raise ConfigError(f"grid key {key!r} is not a Config field; use one of: {', '.join(f for f in fields if f not in _OWN)}, "
+                          f"or a dotted key into loss_kwargs / model_kwargs ('loss_kwargs.lam')")
     if dot and (top not in ('loss_kwargs', 'model_kwargs') or not sub):
         raise ConfigError(f"grid key {key!r}: only loss_kwargs and model_kwargs take a dotted key (e.g. 'loss_kwargs.lam')")
     return key
@@ -209,7 +228,8 @@ def grid_points(grid=None) -> list:
     return [p for i, p in enumerate(pts) if p not in pts[:i]]   # each point once
 
 class Range:
-    "A range of a setting for random and Optuna search: uniform in [lo, hi], log-uniform with `log=True` (learning rates), whole numbers with `integer=True`."
+    ("A range of a setting for random and Optuna search: uniform in [lo, hi], log-uniform with `log=True` (learning "
+     "rates), whole numbers with `integer=True`.")
     def __init__(self, lo:float, hi:float, log:bool=False, integer:bool=False):
         lo, hi = (_number(v, f'Range {n}') for v, n in ((lo, 'lo'), (hi, 'hi')))
         if not lo < hi: raise ConfigError(f"Range needs lo < hi, got {lo:g} and {hi:g}")
@@ -225,7 +245,8 @@ class Range:
         "Optuna's suggestion for this range."
         if self.integer: return trial.suggest_int(name, math.ceil(self.lo), math.floor(self.hi), log=self.log)
         return trial.suggest_float(name, self.lo, self.hi, log=self.log)
-    def __repr__(self): return f"Range({self.lo:g}, {self.hi:g}{', log=True' if self.log else ''}{', integer=True' if self.integer else ''})"
+    def __repr__(self):
+        return f"Range({self.lo:g}, {self.hi:g}{', log=True' if self.log else ''}{', integer=True' if self.integer else ''})"
 
 def random_grid(space:dict, n:int, seed:int=0) -> list:
     "`n` random points of `space` (Config field → a list of choices, or a `Range`), seeded: pass them as `run_experiments(grid=...)`."
@@ -241,9 +262,10 @@ def run_experiments(data:Cifar100, out='results',
                     splits=(0.7, 0.8, 0.9), losses=('multihead', 'hce', 'severity'), seeds=(0,),
                     progress:bool=True, verbose:bool=True,
                     poll:float=2.,   # seconds between looks at runs that other workers hold
-                    grid=None,       # more axes: {'lr': [...], 'loss_kwargs.lam': [...]} (every combination), or a list of points (random_grid)
+                    grid=None,       # more axes: {'lr': [...], 'loss_kwargs.lam': [...]} (every combination), or points (random_grid)
                     **cfg):
-    "Train every split × loss × seed × grid point (skipping finished runs, resuming interrupted ones), then write and return the summary table. Several workers may share one grid."
+    ("Train every split × loss × seed × grid point (skipping finished runs, resuming interrupted ones), then write "
+     "and return the summary table. Several workers may share one grid.")
     out = Path(out)
     if int(os.environ.get('WORLD_SIZE', 1)) > 1:
         raise ConfigError("run_experiments is not started with torchrun: start one worker per GPU instead (CUDA_VISIBLE_DEVICES=i "
@@ -260,7 +282,8 @@ def run_experiments(data:Cifar100, out='results',
     runs = {}
     for s, l, sd, pt in itertools.product(splits, losses, seeds, points):
         d = out/run_name(s, l, sd, pt)
-        if d in runs: raise ConfigError(f"two runs of the grid would share the folder {d.name}; give values that differ in their folder names")
+        if d in runs:
+            raise ConfigError(f"two runs of the grid would share the folder {d.name}; give values that differ in their folder names")
         runs[d] = Config(split=s, loss=l, seed=sd, **with_point(cfg, pt))
     first = {d: run_status(d, c, data) for d, c in runs.items()}
     for d in [d for d in runs if first[d] == 'finished']:
@@ -294,16 +317,21 @@ def optuna_search(data:Cifar100, space:dict, # Config field → a Range or a lis
                   direction:str|None=None,    # 'maximize' or 'minimize'; None: minimise severities and mistakes, maximise accuracies
                   split=0.8, loss:str='multihead', seed:int=0,
                   progress:bool=False, verbose:bool=False, **cfg):
-    "Search `space` with Optuna's TPE sampler (seeded): each trial is a `train` run in its own folder under `out`, so a rerun reads finished trials back instead of training them. Returns the study."
+    ("Search `space` with Optuna's TPE sampler (seeded): each trial is a `train` run in its own folder under `out`, "
+     "so a rerun reads finished trials back instead of training them. Returns the study.")
     try: import optuna
     except ImportError: raise ImportError("optuna_search needs Optuna: pip install 'hiercifar[search]' (or pip install optuna)") from None
-    if not isinstance(space, dict) or not space: raise ConfigError("space must be a dict of Config field → Range or list of choices, e.g. {'lr': Range(1e-4, 1e-2, log=True)}")
+    if not isinstance(space, dict) or not space:
+        raise ConfigError("space must be a dict of Config field → Range or list of choices, e.g. {'lr': Range(1e-4, 1e-2, log=True)}")
     for k, v in space.items():
         _check_key(k)
         ok = isinstance(v, Range) or (isinstance(v, (list, tuple)) and v and all(isinstance(c, (int, float, str, bool)) for c in v))
-        if not ok: raise ConfigError(f"space[{k!r}] must be a Range or a non-empty list of numbers or strings (Optuna's choices), got {v!r}")
+        if not ok:
+            raise ConfigError(f"space[{k!r}] must be a Range or a non-empty list of numbers or strings (Optuna's choices), got {v!r}")
     cols = list(metrics_row({'argmax': {'acc_fine': 0.}, 'epochs_run': 0, 'synthetic': True}))
-    if objective not in cols: raise ConfigError(f"objective must be a summary column: {', '.join(c for c in cols if c not in ('epochs', 'synthetic'))}; got {objective!r}")
+    if objective not in cols:
+        raise ConfigError("objective must be a summary column: "
+                          f"{', '.join(c for c in cols if c not in ('epochs', 'synthetic'))}; got {objective!r}")
     direction = direction or ('minimize' if 'severity' in objective or 'mistakes' in objective else 'maximize')
     if direction not in ('maximize', 'minimize'): raise ConfigError(f"direction must be 'maximize' or 'minimize', got {direction!r}")
     n_trials = _number(n_trials, 'n_trials', 1, integer=True)

@@ -127,7 +127,8 @@ def hxe_normalizer(hier:Hierarchy, alpha:float) -> float:
     return 1 + sum(n * math.exp(-alpha * d) for d, n in enumerate(sizes, 1))
 
 class HXELoss(HierLoss):
-    "Hierarchical cross-entropy of Bertinetto et al. 2020: path log-probabilities weighted by exp(-α·depth) (÷ Z(α) with `normalize='authors'`)."
+    ("Hierarchical cross-entropy of Bertinetto et al. 2020: path log-probabilities weighted by exp(-α·depth) (÷ Z(α) "
+     "with `normalize='authors'`).")
     needs_tree = True
     alpha = Scalar('α')
     def __init__(self, hier:Hierarchy, alpha:float=0.1, head_weights=(1., 1., 1.),
@@ -210,7 +211,8 @@ class FocalLoss(HierLoss):
 
 # %% ../nbs/03_losses.ipynb #c040m
 class LevelWeights(nn.Module):
-    "Three severity weights `total`·softmax(θ): always positive and always summing to `total` (6 = 1 + 2 + 3), so training can move them between levels but never shrink them all to zero or grow them without bound."
+    ("Three severity weights `total`·softmax(θ): always positive and always summing to `total` (6 = 1 + 2 + 3), so "
+     "training can move them between levels but never shrink them all to zero or grow them without bound.")
     def __init__(self, init=(1., 2., 3.), total:float|None=None):
         super().__init__()
         w = check_weights(init, 3, 'initial level weights')
@@ -222,7 +224,8 @@ class LevelWeights(nn.Module):
     def value(self) -> tuple: return tuple(round(v, 6) for v in self().tolist())
 
 class LearnedLevelLoss(SeverityLoss):
-    "The severity-aware loss with its three level weights learned during training (`LevelWeights`); `LevelWeightsCB` updates them after every step."
+    ("The severity-aware loss with its three level weights learned during training (`LevelWeights`); "
+     "`LevelWeightsCB` updates them after every step.")
     def __init__(self, hier:Hierarchy, weights=(1., 2., 3.), # where the weights start (and the prior the anchor pulls towards)
                  lam:float=1.,
                  adversarial:bool=True,  # True: raise the weight of the levels where the model puts its mistakes (ascent); False: descent
@@ -252,7 +255,8 @@ class LearnedLevelLoss(SeverityLoss):
         ce = F.cross_entropy(z, t, reduction='none')
         return (ce + self._lam * (z.softmax(-1) * S).sum(-1)).mean()
     def step(self):
-        "One update of θ from the gradient left by the last backward pass: ascent (adversarial) or descent, plus the anchor; then the gradient is cleared."
+        ("One update of θ from the gradient left by the last backward pass: ascent (adversarial) or descent, plus "
+         "the anchor; then the gradient is cleared.")
         th = self.level.theta
         if th.grad is None: return
         with torch.no_grad():

@@ -130,7 +130,8 @@ def evaluate(p:Preds, S=None,        # severity: None (1/2/3), three level weigh
             ) -> dict:
     "Every metric of `p`, as a flat dict of floats."
     if rule not in ('argmax', 'crm'): raise ValueError(f"rule must be 'argmax' or 'crm', got {rule!r}")
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1: raise ValueError(f"k (for the top-k metrics) must be a whole number ≥ 1, got {k!r}")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k (for the top-k metrics) must be a whole number ≥ 1, got {k!r}")
     h, y = p.hier, p.y
     k = min(k, h.n_fine)
     if h.is_flat:   # classes without a tree: accuracy and top-k; no superclasses, no severities, no CRM
@@ -192,7 +193,8 @@ def plot_history(history:list, figsize=(13, 3.8)):
     axs[0].plot(df.epoch, df.train_loss, '--', label='train'); axs[0].plot(df.epoch, df.valid_loss, label='valid')
     for l, c in zip([l for l in LEVELS if f'valid_acc_{l}' in df], ('C0', 'C1', 'C2')):
         axs[1].plot(df.epoch, df[f'train_acc_{l}'], '--', color=c); axs[1].plot(df.epoch, df[f'valid_acc_{l}'], color=c, label=l)
-    if 'valid_severity' in df: axs[2].plot(df.epoch, df.train_severity, '--', label='train'); axs[2].plot(df.epoch, df.valid_severity, label='valid')
+    if 'valid_severity' in df:
+        axs[2].plot(df.epoch, df.train_severity, '--', label='train'); axs[2].plot(df.epoch, df.valid_severity, label='valid')
     else: axs[2].set_axis_off()   # no hierarchy, no severity
     for ax, t in zip(axs, ('loss', 'accuracy (dashed: train)', 'mean severity S[y, ŷ]')):
         ax.set_title(t); ax.set_xlabel('epoch'); ax.legend()
@@ -240,10 +242,13 @@ def _need(module:str, extra:str, what:str):
     "Import an optional dependency, or say in one line how to install it."
     import importlib
     try: return importlib.import_module(module)
-    except ImportError: raise ImportError(f"{what} needs {module.split('.')[0]}: pip install 'hiercifar[{extra}]' (or pip install {module.split('.')[0]})") from None
+    except ImportError:
+        raise ImportError(f"{what} needs {module.split('.')[0]}: pip install 'hiercifar[{extra}]' (or pip install "
+                          f"{module.split('.')[0]})") from None
 
 def confusion_cells(p:Preds, level:str='fine', derived:str|None=None) -> tuple:
-    "The `level` × `level` confusion of `p` in plot order (sorted by the hierarchy): `(names, counts, rates)`, rates normalised per true class."
+    ("The `level` × `level` confusion of `p` in plot order (sorted by the hierarchy): `(names, counts, rates)`, "
+     "rates normalised per true class.")
     pred, y, n = level_preds(p, derived)[level], p.y[level], p.hier.sizes[level]
     o = level_order(p.hier, level)
     counts, rates = (confusion(pred, y, n, normalize=k)[o][:, o] for k in (False, True))
@@ -252,7 +257,8 @@ def confusion_cells(p:Preds, level:str='fine', derived:str|None=None) -> tuple:
 def confusion_figure(p:Preds, level:str='fine', # the level shown first
                      derived:str|None=None,      # each head's answer (None), or the fine answer's 'parent' / 'marginal'
                      height:int=640):
-    "An interactive confusion matrix (plotly): hover gives the true and predicted names, count and rate; buttons switch the level; lines mark superclass and group boundaries."
+    ("An interactive confusion matrix (plotly): hover gives the true and predicted names, count and rate; buttons "
+     "switch the level; lines mark superclass and group boundaries.")
     go = _need('plotly.graph_objects', 'interactive', 'confusion_figure')
     h, levels = p.hier, p.hier.levels
     if level not in levels: raise ValueError(f"no level {level!r} here: the levels are {', '.join(levels)}")
@@ -266,8 +272,9 @@ def confusion_figure(p:Preds, level:str='fine', # the level shown first
             hovertemplate=f'true {_WHAT[l]}: %{{y}}<br>predicted: %{{x}}<br>%{{customdata[0]:.0f}} images, '
                           f'%{{customdata[1]:.1%}} of the true {_WHAT[l]}<extra></extra>'))
         thin, thick = boundaries(h, l)
-        line = lambda b, w: [dict(type='line', xref=f'x{ax}', yref=f'y{ax}', x0=b - .5, x1=b - .5, y0=-.5, y1=len(names) - .5, line=dict(width=w, color='#555')),
-                             dict(type='line', xref=f'x{ax}', yref=f'y{ax}', y0=b - .5, y1=b - .5, x0=-.5, x1=len(names) - .5, line=dict(width=w, color='#555'))]
+        def line(b, w, ax=ax, n=len(names)):   # a vertical and a horizontal line before position b
+            s = dict(type='line', xref=f'x{ax}', yref=f'y{ax}', line=dict(width=w, color='#555'))
+            return [dict(s, x0=b - .5, x1=b - .5, y0=-.5, y1=n - .5), dict(s, y0=b - .5, y1=b - .5, x0=-.5, x1=n - .5)]
         shapes[l] = [s for b in thin for s in line(b, .4)] + [s for b in thick for s in line(b, 1.5)]
         axes[f'xaxis{ax}'] = dict(domain=[0, 1], anchor=f'y{ax}', visible=l == level, showticklabels=l != 'fine', tickangle=-60,
                                   title='predicted', constrain='domain')
@@ -281,7 +288,8 @@ def confusion_figure(p:Preds, level:str='fine', # the level shown first
                            **{f'{a}.visible': axis_level[a] == l for a in axes}}])
                for l in levels]
     fig = go.Figure(traces)
-    fig.update_layout(**axes, shapes=shapes[level], title=title(level), height=height, coloraxis=dict(colorscale='Blues', cmin=0, cmax=1, colorbar=dict(title='rate')),
+    fig.update_layout(**axes, shapes=shapes[level], title=title(level), height=height,
+                      coloraxis=dict(colorscale='Blues', cmin=0, cmax=1, colorbar=dict(title='rate')),
                       updatemenus=[dict(type='buttons', direction='right', buttons=buttons, x=0, xanchor='left', y=1.1, yanchor='bottom',
                                         active=levels.index(level))] if len(levels) > 1 else [],
                       margin=dict(t=110), plot_bgcolor='white')
@@ -298,12 +306,14 @@ class ConfusionExplorer:
     def __init__(self, p:Preds, part:Part, level:str='fine', derived:str|None=None, n:int=16):
         go, W = _need('plotly.graph_objects', 'interactive', 'ConfusionExplorer'), _need('ipywidgets', 'interactive', 'ConfusionExplorer')
         _need('anywidget', 'interactive', 'ConfusionExplorer (plotly.graph_objects.FigureWidget)')
-        if len(part) != len(p): raise ValueError(f"part must hold the {len(p)} images the predictions were made on, in the same order; it has {len(part)}")
+        if len(part) != len(p):
+            raise ValueError(f"part must hold the {len(p)} images the predictions were made on, in the same order; it has {len(part)}")
         self.p, self.part, self.derived, self.n = p, part, derived, n
         self.pred = level_preds(p, derived)
         self.fig = go.FigureWidget(confusion_figure(p, level, derived))
         self.out = W.Output()
-        for trace, l in zip(self.fig.data, p.hier.levels): trace.on_click(lambda tr, pts, st, l=l: self.click(l, pts.ys[0], pts.xs[0]) if pts.xs else None)
+        for trace, l in zip(self.fig.data, p.hier.levels):
+            trace.on_click(lambda tr, pts, st, l=l: self.click(l, pts.ys[0], pts.xs[0]) if pts.xs else None)
         self.box = W.VBox([self.fig, self.out])
     def cell(self, level:str, true, pred) -> torch.Tensor:
         "Indices of the images of class `true` answered `pred` at `level` (names or indices)."

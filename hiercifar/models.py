@@ -19,7 +19,9 @@ from .hierarchy import Hierarchy, LEVELS
 from .data import CIFAR100_MEAN, CIFAR100_STD
 from .device import (PRECISIONS, BF16_MIN_SPEEDUP, precision_dtype, cpu_has_amx, cpu_bf16_supported,
                               cpu_bf16_speedup, choose_precision, autocast_dtype, to_channels_last)
-_all_ = ['PRECISIONS', 'BF16_MIN_SPEEDUP', 'precision_dtype', 'cpu_has_amx', 'cpu_bf16_supported', 'cpu_bf16_speedup', 'choose_precision', 'autocast_dtype', 'to_channels_last']   # precision and device choice live in hiercifar.device; these names still work from here
+# precision and device choice live in hiercifar.device; these names still work from here
+_all_ = ['PRECISIONS', 'BF16_MIN_SPEEDUP', 'precision_dtype', 'cpu_has_amx', 'cpu_bf16_supported', 'cpu_bf16_speedup',
+         'choose_precision', 'autocast_dtype', 'to_channels_last']
 
 # %% ../nbs/02_models.ipynb #c006
 class Heads(nn.ModuleDict):
@@ -38,7 +40,8 @@ class MultiHead(nn.Module):
 # %% ../nbs/02_models.ipynb #c008
 def stem_stride(size:int, base:int) -> int:
     "Stride of a model's first convolution for `size`-pixel images: 1 up to `base`·1.5 pixels, then ⌊size / base⌋."
-    if isinstance(size, bool) or not isinstance(size, int) or size < 8: raise ValueError(f"size (image side in pixels) must be a whole number ≥ 8, got {size!r}")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 8:
+        raise ValueError(f"size (image side in pixels) must be a whole number ≥ 8, got {size!r}")
     return 1 if size < 1.5 * base else size // base
 
 def conv_block(ni:int, nf:int, n_conv:int=2, p:float=0.25) -> nn.Sequential:
@@ -141,19 +144,22 @@ class PretrainedWeightsError(RuntimeError):
     "Pretrained weights cannot be had: offline without a cached copy, a failed download, or an unusable local file."
 
 class ImageNetInput(nn.Module):
-    "Images as the loader gives them (normalised with the data set's mean and std) → as ImageNet weights expect them: ImageNet's normalisation, `size` × `size` pixels."
+    ("Images as the loader gives them (normalised with the data set's mean and std) → as ImageNet weights expect "
+     "them: ImageNet's normalisation, `size` × `size` pixels.")
     def __init__(self, size:int=224, mean=CIFAR100_MEAN, std=CIFAR100_STD):
         super().__init__()
         self.size = size
         m, s, im, ist = (torch.tensor(v, dtype=torch.float32).view(1, 3, 1, 1) for v in (mean, std, IMAGENET_MEAN, IMAGENET_STD))
-        self.register_buffer('a', s / ist, persistent=False)          # x·std + mean undoes the loader; then (· − ImageNet mean) / ImageNet std
+        # x·std + mean undoes the loader; then (· − ImageNet mean) / ImageNet std
+        self.register_buffer('a', s / ist, persistent=False)
         self.register_buffer('b', (m - im) / ist, persistent=False)
     def forward(self, x):
         x = x * self.a + self.b
         return x if x.shape[-1] == self.size else F.interpolate(x, size=(self.size, self.size), mode='bilinear', align_corners=False)
 
 class Backbone(nn.Module):
-    "A torchvision network without its classifier; `frozen=True`: no gradients, and batch norm keeps ImageNet's statistics (eval mode) even while training."
+    ("A torchvision network without its classifier; `frozen=True`: no gradients, and batch norm keeps ImageNet's "
+     "statistics (eval mode) even while training.")
     def __init__(self, net:nn.Module, frozen:bool=False):
         super().__init__()
         self.net, self.frozen = net, frozen
@@ -167,17 +173,23 @@ class Backbone(nn.Module):
 def _offline() -> bool: return os.environ.get('HIERCIFAR_OFFLINE', '').strip().lower() not in ('', '0', 'false', 'no')
 
 def imagenet_state_dict(arch:str='resnet18', weights_path=None) -> dict:
-    "The ImageNet state dict of `arch`: from `weights_path` if given (read with `weights_only=True`), else torchvision's cache in TORCH_HOME, downloaded there on first use."
+    ("The ImageNet state dict of `arch`: from `weights_path` if given (read with `weights_only=True`), else "
+     "torchvision's cache in TORCH_HOME, downloaded there on first use.")
     if arch not in BACKBONES: raise ValueError(f"unknown backbone {arch!r}; choose one of: {', '.join(BACKBONES)}")
     if weights_path is not None:
         path = Path(weights_path).expanduser()
-        if not path.is_file(): raise PretrainedWeightsError(f"weights_path {str(path)!r} is not a file: give the path of a saved state dict of {arch}")
+        if not path.is_file():
+            raise PretrainedWeightsError(f"weights_path {str(path)!r} is not a file: give the path of a saved state dict of {arch}")
         try:
             with warnings.catch_warnings():   # a refused file gets one clear line, not PyTorch's pickle warnings too
                 warnings.simplefilter('ignore', UserWarning)
                 sd = torch.load(path, map_location='cpu', weights_only=True)
-        except Exception as e: raise PretrainedWeightsError(f"cannot read {path} as a state dict ({type(e).__name__}); save one with torch.save(model.state_dict(), path)") from None
-        if not isinstance(sd, dict): raise PretrainedWeightsError(f"{path} holds a {type(sd).__name__}, not a state dict; save one with torch.save(model.state_dict(), path)")
+        except Exception as e:
+            raise PretrainedWeightsError(f"cannot read {path} as a state dict ({type(e).__name__}); save one with "
+                                         "torch.save(model.state_dict(), path)") from None
+        if not isinstance(sd, dict):
+            raise PretrainedWeightsError(f"{path} holds a {type(sd).__name__}, not a state dict; save one with "
+                                         "torch.save(model.state_dict(), path)")
         return sd
     import torchvision.models as tvm
     w = getattr(tvm, BACKBONES[arch][1]).DEFAULT
@@ -188,7 +200,8 @@ def imagenet_state_dict(arch:str='resnet18', weights_path=None) -> dict:
         raise PretrainedWeightsError(f"HIERCIFAR_OFFLINE is set and the ImageNet weights of {arch} are not cached: {how}")
     try: return w.get_state_dict(progress=False, check_hash=True)
     except Exception as e:
-        raise PretrainedWeightsError(f"could not download the ImageNet weights of {arch} ({type(e).__name__}: {str(e)[:80]}): {how}") from None
+        raise PretrainedWeightsError(f"could not download the ImageNet weights of {arch} ({type(e).__name__}: "
+                                     f"{str(e)[:80]}): {how}") from None
 
 def pretrained_model(hier:Hierarchy, arch:str='resnet18', # 'resnet18' or 'efficientnet_b0' (torchvision's ImageNet models)
                      weights:str|None='imagenet', # 'imagenet': torchvision's weights (downloaded on first use); None: random
@@ -204,7 +217,8 @@ def pretrained_model(hier:Hierarchy, arch:str='resnet18', # 'resnet18' or 'effic
     if arch not in BACKBONES: raise ValueError(f"unknown backbone {arch!r}; choose one of: {', '.join(BACKBONES)}")
     if weights not in ('imagenet', None): raise ValueError(f"weights must be 'imagenet' or None, got {weights!r}")
     stem_stride(size, 32)   # validates size
-    if isinstance(resize, bool) or not isinstance(resize, int) or resize < 32: raise ValueError(f"resize must be a whole number ≥ 32 (pixels), got {resize!r}")
+    if isinstance(resize, bool) or not isinstance(resize, int) or resize < 32:
+        raise ValueError(f"resize must be a whole number ≥ 32 (pixels), got {resize!r}")
     fn, _, nf, head = BACKBONES[arch]
     net = getattr(tvm, fn)(weights=None)
     shapes_only = torch.empty(0).device.type == 'meta'   # Config checks settings under torch.device('meta'): no download then

@@ -13,6 +13,10 @@ __all__ = ['scale_severity', 'confusion_severity', 'embedding_severity', 'head_s
 from .severity import scale_severity, confusion_severity, embedding_severity, head_severity, compare_severity
 from .losses import LevelWeights, LearnedLevelLoss
 from .learner import LevelWeightsCB
-from .models import IMAGENET_MEAN, IMAGENET_STD, BACKBONES, PretrainedWeightsError, ImageNetInput, Backbone, imagenet_state_dict, pretrained_model, _offline
+from .models import (IMAGENET_MEAN, IMAGENET_STD, BACKBONES, PretrainedWeightsError, ImageNetInput, Backbone,
+                              imagenet_state_dict, pretrained_model, _offline)
 from .metrics import confusion_cells, confusion_figure, html_figure, ConfusionExplorer
-_all_ = ['scale_severity', 'confusion_severity', 'embedding_severity', 'head_severity', 'compare_severity', 'LevelWeights', 'LearnedLevelLoss', 'LevelWeightsCB', 'IMAGENET_MEAN', 'IMAGENET_STD', 'BACKBONES', 'PretrainedWeightsError', 'ImageNetInput', 'Backbone', 'imagenet_state_dict', 'pretrained_model', 'confusion_cells', 'confusion_figure', 'html_figure', 'ConfusionExplorer']
+_all_ = ['scale_severity', 'confusion_severity', 'embedding_severity', 'head_severity', 'compare_severity',
+         'LevelWeights', 'LearnedLevelLoss', 'LevelWeightsCB', 'IMAGENET_MEAN', 'IMAGENET_STD', 'BACKBONES',
+         'PretrainedWeightsError', 'ImageNetInput', 'Backbone', 'imagenet_state_dict', 'pretrained_model',
+         'confusion_cells', 'confusion_figure', 'html_figure', 'ConfusionExplorer']

@@ -35,7 +35,8 @@ def data_identity(data:ImageData) -> dict:
     if getattr(data, '_identity', None) is None:
         fp = hashlib.blake2b(digest_size=12)
         h = data.hier
-        fp.update(json.dumps([h.fine_names] if h.is_flat else [h.names(l) for l in LEVELS] + [h.fine2coarse.tolist(), h.fine2group.tolist()]).encode())
+        labels = [h.fine_names] if h.is_flat else [h.names(l) for l in LEVELS] + [h.fine2coarse.tolist(), h.fine2group.tolist()]
+        fp.update(json.dumps(labels).encode())
         for p in (data.train, data.test):
             for lo in range(0, len(p), 8192): fp.update(p.x[lo:lo + 8192].contiguous().numpy())   # in chunks: no second copy of a big set
             fp.update(p.fine.numpy())
@@ -52,7 +53,9 @@ def run_status(out, cfg:Config, data:ImageData, extend:bool=False) -> str:
     if not (out/'config.json').exists(): return 'new'
     try: old_cfg, old_data = (json.loads((out/f).read_text()) for f in ('config.json', 'data.json'))
     except (OSError, ValueError): diff = ['its config.json or data.json is missing or unreadable']
-    else: diff = _differences(old_cfg, cfg.to_dict(), _HOW) + [f"data {d}" for d in _differences(old_data, data_identity(data), ('folder',))]
+    else:
+        diff = (_differences(old_cfg, cfg.to_dict(), _HOW)
+                + [f"data {d}" for d in _differences(old_data, data_identity(data), ('folder',))])
     done = (out/'metrics.json').exists()
     if not diff: return 'finished' if done else 'resume' if (out/'checkpoint.pt').exists() else 'new'
     if extend and len(diff) == 1 and diff[0].startswith('epochs ') and cfg.epochs > old_cfg['epochs']:
@@ -62,7 +65,9 @@ def run_status(out, cfg:Config, data:ImageData, extend:bool=False) -> str:
         return 'extend'
     more = f" and {len(diff) - 3} more" if len(diff) > 3 else ''
     raise RunFolderError(f"{out} holds a run with other settings ({'; '.join(diff[:3])}{more}): write to another folder, "
-                         f"or replace that run with restart=True (--restart)" + ("; extend=True (--extend) adds epochs to a finished run" if diff[0].startswith('epochs ') and len(diff) == 1 else ''))
+                         f"or replace that run with restart=True (--restart)"
+                         + ("; extend=True (--extend) adds epochs to a finished run"
+                            if diff[0].startswith('epochs ') and len(diff) == 1 else ''))
 
 @contextmanager
 def open_run(out, cfg:Config, data:ImageData, restart:bool=False, extend:bool=False):
@@ -91,5 +96,6 @@ def run_folder(cfg:Config, data:ImageData, root='results') -> Path:
     "A default folder for a run: readable names, plus a short hash of every setting and the data, so other settings get another folder."
     key = json.dumps([{k: v for k, v in cfg.to_dict().items() if k not in _HOW}, data_identity(data)['fingerprint']], sort_keys=True)
     kind = data_identity(data)['kind']
-    return Path(root)/f"{kind}-{cfg.model}-split{cfg.split}-{cfg.loss}-seed{cfg.seed}-{hashlib.blake2b(key.encode(), digest_size=3).hexdigest()}"
+    tag = hashlib.blake2b(key.encode(), digest_size=3).hexdigest()
+    return Path(root)/f"{kind}-{cfg.model}-split{cfg.split}-{cfg.loss}-seed{cfg.seed}-{tag}"
 

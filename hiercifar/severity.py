@@ -14,7 +14,8 @@ from .hierarchy import Hierarchy, check_weights
 
 # %% ../nbs/00b_severity.ipynb #c008
 def check_severity(S, n:int) -> torch.Tensor:
-    "Validate a severity matrix (or an object with a `.matrix`, such as the severity designer's value): (n, n), finite, non-negative, zero diagonal."
+    ("Validate a severity matrix (or an object with a `.matrix`, such as the severity designer's value): (n, n), "
+     "finite, non-negative, zero diagonal.")
     S = torch.as_tensor(getattr(S, 'matrix', S), dtype=torch.float32)
     if S.shape != (n, n): raise ValueError(f"severity matrix must have shape ({n}, {n}) (fine × fine classes), got {tuple(S.shape)}")
     if not torch.isfinite(S).all() or (S < 0).any(): raise ValueError("severity matrix entries must be finite and non-negative")
@@ -22,7 +23,8 @@ def check_severity(S, n:int) -> torch.Tensor:
     return S
 
 def severity_matrix(hier:Hierarchy, S=None) -> torch.Tensor:
-    "`S` as a checked matrix: `None` → the default 1/2/3, three numbers → per-level weights, or a full matrix (or an object with `.matrix`)."
+    ("`S` as a checked matrix: `None` → the default 1/2/3, three numbers → per-level weights, or a full matrix (or "
+     "an object with `.matrix`).")
     if S is None: return hier.severity()
     S = getattr(S, 'matrix', S)
     hier._need_tree('a severity matrix')
@@ -37,7 +39,8 @@ def scale_severity(D, lo:float=1., hi:float=3.) -> torch.Tensor:
     lo, hi = check_weights((lo, hi), 2, 'severity range (lo, hi)')
     if not 0 < lo <= hi: raise ValueError(f"the severity range needs 0 < lo ≤ hi (a mistake must cost something), got ({lo:g}, {hi:g})")
     D = torch.as_tensor(D, dtype=torch.float64)
-    if D.ndim != 2 or D.shape[0] != D.shape[1] or len(D) < 2: raise ValueError(f"dissimilarities must be a square (n, n) matrix with n ≥ 2, got shape {tuple(D.shape)}")
+    if D.ndim != 2 or D.shape[0] != D.shape[1] or len(D) < 2:
+        raise ValueError(f"dissimilarities must be a square (n, n) matrix with n ≥ 2, got shape {tuple(D.shape)}")
     if not torch.isfinite(D).all(): raise ValueError("dissimilarities must be finite")
     D = (D + D.T) / 2
     off = ~torch.eye(len(D), dtype=torch.bool)
@@ -47,7 +50,8 @@ def scale_severity(D, lo:float=1., hi:float=3.) -> torch.Tensor:
 
 def confusion_severity(p, # predictions on held-out images (a `Preds`)
                        lo:float=1., hi:float=3., eps:float=1e-4) -> torch.Tensor:
-    "Severity learned from a model's confusions on held-out images: −log of the symmetrised mean probability it gives class j on images of class i, scaled into [`lo`, `hi`]."
+    ("Severity learned from a model's confusions on held-out images: −log of the symmetrised mean probability it "
+     "gives class j on images of class i, scaled into [`lo`, `hi`].")
     n, y = p.hier.n_fine, p.y['fine']
     counts = torch.bincount(y, minlength=n)
     if (counts == 0).any():
@@ -67,7 +71,8 @@ def _heads(model:nn.Module) -> nn.Module:
     "The `Heads` of a model (a `MultiHead`, or one wrapped in `Marginalized`)."
     for m in model.modules():
         if isinstance(m, nn.ModuleDict) and isinstance(m['fine'] if 'fine' in m else None, nn.Linear): return m   # models.Heads
-    raise ValueError(f"no Heads in this {type(model).__name__}: pass a hiercifar model (get_model), or class embeddings to embedding_severity")
+    raise ValueError(f"no Heads in this {type(model).__name__}: pass a hiercifar model (get_model), or class "
+                     "embeddings to embedding_severity")
 
 def head_severity(model:nn.Module, lo:float=1., hi:float=3.) -> torch.Tensor:
     "Severity from the fine head's weight vectors: classes whose classifiers point the same way are close."
@@ -77,7 +82,8 @@ def head_severity(model:nn.Module, lo:float=1., hi:float=3.) -> torch.Tensor:
 def pearson(a, b) -> float:
     "Pearson correlation of two equally long 1-d tensors."
     a, b = (torch.as_tensor(v, dtype=torch.float64).flatten() for v in (a, b))
-    if a.shape != b.shape or len(a) < 2: raise ValueError(f"correlation needs two equally long vectors of ≥ 2 values, got {len(a)} and {len(b)}")
+    if a.shape != b.shape or len(a) < 2:
+        raise ValueError(f"correlation needs two equally long vectors of ≥ 2 values, got {len(a)} and {len(b)}")
     a, b = a - a.mean(), b - b.mean()
     return float((a * b).sum() / (a.square().sum() * b.square().sum()).sqrt())
 
@@ -93,7 +99,8 @@ def spearman(a, b) -> float:
     return pearson(ranks(a), ranks(b))
 
 def compare_severity(S, hier:Hierarchy, ref=None) -> dict:
-    "How like the hierarchy's severity (`ref`, default 1/2/3) a matrix is: Pearson and Spearman correlation of the off-diagonal entries, and its mean at each LCA level."
+    ("How like the hierarchy's severity (`ref`, default 1/2/3) a matrix is: Pearson and Spearman correlation of the "
+     "off-diagonal entries, and its mean at each LCA level.")
     S = check_severity(S, hier.n_fine)
     R = severity_matrix(hier, ref)
     off = ~torch.eye(hier.n_fine, dtype=torch.bool)

@@ -29,7 +29,8 @@ def metrics_row(m:dict) -> dict:
                 crm_avg_severity=c.get('avg_severity', math.nan), epochs=m['epochs_run'], synthetic=m['synthetic'])
 
 def summary(out='results'):
-    "One row per split × loss × whatever else differs between the runs (mean over seeds): accuracy per level, mean severity, and CRM's severity."
+    ("One row per split × loss × whatever else differs between the runs (mean over seeds): accuracy per level, mean "
+     "severity, and CRM's severity.")
     import pandas as pd
     rows, cfgs = [], []
     for f in sorted(Path(out).glob('*/metrics.json')):
@@ -65,7 +66,8 @@ def plot_summary(df, figsize=(14, 3.8)):
 
 def plot_grid(df, x:str, # the grid axis along the horizontal axis ('lr', 'loss_kwargs.lam', ...)
               metrics=('class_acc', 'group_acc', 'avg_severity'), figsize=None):
-    "A summary over a grid: each metric against the setting `x`, one line per value of the other axes (log scale for a spread-out positive `x`)."
+    ("A summary over a grid: each metric against the setting `x`, one line per value of the other axes (log scale "
+     "for a spread-out positive `x`).")
     import matplotlib.pyplot as plt
     t = df.reset_index()
     if x not in t: raise ValueError(f"{x!r} is not an axis of this summary; its axes are: {', '.join(df.index.names)}")
