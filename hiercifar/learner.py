@@ -6,7 +6,7 @@
 __all__ = ['COMPILE_BUDGET_S', 'COMPILE_SHARE', 'CancelFitException', 'CancelEpochException', 'CancelBatchException',
            'NonFiniteLossError', 'CheckpointError', 'Callback', 'run_cbs', 'with_cbs', 'set_seed', 'rank_world',
            'DataLoaders', 'Learner', 'check_compile', 'compiler_available', 'AutoCompileCB', 'MetricsCB', 'ProgressCB',
-           'SchedCB', 'EarlyStoppingCB', 'CheckpointCB', 'save_checkpoint', 'load_checkpoint']
+           'SchedCB', 'EarlyStoppingCB', 'CheckpointCB', 'save_checkpoint', 'load_checkpoint', 'LevelWeightsCB']
 
 # %% ../nbs/04_learner.ipynb #c004
 import copy, io, json, math, os, random, time, warnings
@@ -18,7 +18,7 @@ import torch.nn as nn
 import torch.distributed as dist
 from .hierarchy import Hierarchy, LEVELS
 from .data import Loader, Part, atomic_write, CIFAR100_MEAN, CIFAR100_STD
-from .models import choose_precision, precision_dtype, to_channels_last
+from .device import choose_precision, precision_dtype, to_channels_last
 
 # %% ../nbs/04_learner.ipynb #c006
 class CancelFitException(Exception): "Raise in a callback to stop training (callbacks' `cleanup_fit` still runs)."
@@ -35,7 +35,8 @@ class CheckpointError(ValueError):
     "A checkpoint file cannot be used: unreadable, not a checkpoint, or from another model."
 
 class Callback:
-    "Base class: override any of `before_fit`, `before_epoch`, `before_batch`, `after_predict`, `after_loss`, `after_step`, `after_batch`, `after_epoch`, `after_fit`, `cleanup_fit`."
+    ("Base class: override any of `before_fit`, `before_epoch`, `before_batch`, `after_predict`, `after_loss`, "
+     "`after_step`, `after_batch`, `after_epoch`, `after_fit`, `cleanup_fit`.")
     order = 0
     @property
     def name(self): return type(self).__name__
@@ -76,7 +77,8 @@ class DataLoaders:
                    balanced:bool=False, channels_last:bool=True, rank:int=0, world:int=1,
                    mean=CIFAR100_MEAN, std=CIFAR100_STD # the data set's channel statistics (`ImageData.mean`, `.std`)
                   ) -> 'DataLoaders':
-        "Shuffled, augmented training batches (optionally class-balanced); plain validation batches twice as large. `world` > 1: this rank's share."
+        ("Shuffled, augmented training batches (optionally class-balanced); plain validation batches twice as large. "
+         "`world` > 1: this rank's share.")
         share = dict(device=device, seed=seed, channels_last=channels_last, rank=rank, world=world, mean=mean, std=std)
         return cls(Loader(train, bs, shuffle=True, augment=augment, balanced=balanced, **share,
                           drop_last=0 < len(train) % bs < world),   # every rank takes the same number of steps
@@ -93,7 +95,7 @@ class Learner:
                  precision:str='auto',       # 'auto' (the fastest on this device, see choose_precision), 'fp32', 'bf16' or 'fp16'
                  amp:bool=True,              # False: train in fp32 whatever `precision` says (older spelling)
                  channels_last:bool=True,    # NHWC weights (use with `Loader(channels_last=True)`)
-                 compile:bool|str='auto',    # 'auto': compile when it measures faster in a run long enough to pay for it (AutoCompileCB); True or False
+                 compile:bool|str='auto',    # 'auto': compile when it measures faster over the run (AutoCompileCB); True or False
                  seed:int=0,                 # seeds dropout at the start of `fit`
                  sync_every:int|None=None):  # batches between reading the loss back (default: 1 on CPU, 25 on GPU)
         self.dls, self.loss_func, self.hier, self.lr, self.opt_func, self.wd, self.seed = dls, loss_func, hier, lr, opt_func, wd, seed
@@ -279,7 +281,8 @@ class AutoCompileCB(Callback):
 
 # %% ../nbs/04_learner.ipynb #c017
 class MetricsCB(Callback):
-    "Loss, accuracy of each head, and the fine answers' mean severity over all samples (a right answer counts 0), per epoch, into `learn.history`."
+    ("Loss, accuracy of each head, and the fine answers' mean severity over all samples (a right answer counts 0), "
+     "per epoch, into `learn.history`.")
     order = -10
     def before_fit(self, learn):
         self.t0, self.levels = time.perf_counter(), learn.hier.levels
@@ -312,7 +315,8 @@ class MetricsCB(Callback):
 class ProgressCB(Callback):
     "Epoch bar with a metrics table, batch bar with the running loss; `plot=True`: live loss plot in notebooks."
     order = 50
-    def __init__(self, plot:bool=False, cols=('train_loss', 'valid_loss', 'valid_acc_fine', 'valid_acc_coarse', 'valid_acc_group', 'valid_severity')):
+    def __init__(self, plot:bool=False,
+                 cols=('train_loss', 'valid_loss', 'valid_acc_fine', 'valid_acc_coarse', 'valid_acc_group', 'valid_severity')):
         self.plot, self.cols = plot, cols
     def before_fit(self, learn):
         from fastprogress import master_bar
@@ -390,7 +394,8 @@ class EarlyStoppingCB(Callback):
 
 # %% ../nbs/04_learner.ipynb #c032
 def _rng_state(learn):
-    return dict(torch=torch.get_rng_state(), loaders=[(dl.gen.get_state(), dl.dgen.get_state()) for dl in (learn.dls.train, learn.dls.valid)])
+    return dict(torch=torch.get_rng_state(),
+                loaders=[(dl.gen.get_state(), dl.dgen.get_state()) for dl in (learn.dls.train, learn.dls.valid)])
 
 def _set_rng_state(learn, st):
     torch.set_rng_state(st['torch'])
@@ -451,3 +456,19 @@ def load_checkpoint(learn:Learner, path):
     _set_rng_state(learn, st['rng'])
     learn.epochs = range(learn.epoch, getattr(learn, 'n_epochs', learn.epoch))
     learn.last_checkpoint = Path(path)
+
+# %% ../nbs/04_learner.ipynb #c041
+class LevelWeightsCB(Callback):
+    ("Train the weights of a loss that learns its own (`LearnedLevelLoss`) with the model: one update after every "
+     "optimiser step; kept in checkpoints; a row of `learn.history` per epoch.")
+    order = -5
+    def __init__(self, loss=None): self.loss = loss
+    def before_fit(self, learn): self.loss = self.loss or learn.loss_func
+    def after_step(self, learn): self.loss.step()
+    def after_epoch(self, learn):
+        if not learn.training and learn.history: learn.history[-1].update({f'w{i}': v for i, v in enumerate(self.loss.weights, 1)})
+    def state_dict(self): return {'theta': self.loss.level.theta.detach().clone()} if self.loss else None
+    def load_state_dict(self, sd, learn):
+        self.loss = self.loss or learn.loss_func
+        with torch.no_grad(): self.loss.level.theta.copy_(sd['theta'])
+

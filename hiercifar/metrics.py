@@ -5,18 +5,20 @@
 # %% auto #0
 __all__ = ['Preds', 'accuracy', 'top_classes', 'topk_accuracy', 'per_class_accuracy', 'level_preds', 'consistency',
            'mistake_levels', 'topk_lca', 'topk_distance', 'topk_best_distance', 'topk_mistake_severity',
-           'hierarchical_prf', 'conditional_risk', 'crm_predict', 'severity_matrix', 'evaluate', 'compare_rules',
-           'confusion', 'plot_confusions', 'plot_history', 'plot_severity', 'worst_mistakes', 'show_mistakes']
+           'hierarchical_prf', 'conditional_risk', 'crm_predict', 'evaluate', 'compare_rules', 'confusion',
+           'plot_confusions', 'plot_history', 'plot_severity', 'worst_mistakes', 'show_mistakes', 'confusion_cells',
+           'confusion_figure', 'html_figure', 'ConfusionExplorer', 'severity_matrix']
 
 # %% ../nbs/05_metrics.ipynb #c004
 import io
 from pathlib import Path
 import torch
 import torch.nn.functional as F
-from .hierarchy import Hierarchy, LEVELS, show_matrix, check_weights
+from .hierarchy import Hierarchy, LEVELS, show_matrix, check_weights, boundaries, level_order
 from .models import marginalize
-from .losses import check_severity
-from .data import atomic_write
+from .severity import check_severity, severity_matrix
+from .data import atomic_write, Part
+_all_ = ['severity_matrix']   # its home is hiercifar.severity
 
 # %% ../nbs/05_metrics.ipynb #c007
 class Preds:
@@ -122,22 +124,14 @@ def crm_predict(fine_logits:torch.Tensor, S:torch.Tensor) -> torch.Tensor:
 
 
 # %% ../nbs/05_metrics.ipynb #c022
-def severity_matrix(hier:Hierarchy, S=None) -> torch.Tensor:
-    "`S` as a checked matrix: `None` → the default 1/2/3, three numbers → per-level weights, or a full matrix (or an object with `.matrix`)."
-    if S is None: return hier.severity()
-    S = getattr(S, 'matrix', S)
-    hier._need_tree('a severity matrix')
-    S = torch.as_tensor(S, dtype=torch.float32)
-    if S.ndim == 1 or S.numel() == 3: return hier.severity(*check_weights(S.flatten().tolist()))
-    return check_severity(S, hier.n_fine)
-
 def evaluate(p:Preds, S=None,        # severity: None (1/2/3), three level weights, or an (n, n) matrix
              k:int=5,                 # top-k for top-k accuracy and the distances@k
              rule:str='argmax'        # fine decision and ranking: 'argmax' (by logit) or 'crm' (by risk)
             ) -> dict:
     "Every metric of `p`, as a flat dict of floats."
     if rule not in ('argmax', 'crm'): raise ValueError(f"rule must be 'argmax' or 'crm', got {rule!r}")
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1: raise ValueError(f"k (for the top-k metrics) must be a whole number ≥ 1, got {k!r}")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k (for the top-k metrics) must be a whole number ≥ 1, got {k!r}")
     h, y = p.hier, p.y
     k = min(k, h.n_fine)
     if h.is_flat:   # classes without a tree: accuracy and top-k; no superclasses, no severities, no CRM
@@ -199,7 +193,8 @@ def plot_history(history:list, figsize=(13, 3.8)):
     axs[0].plot(df.epoch, df.train_loss, '--', label='train'); axs[0].plot(df.epoch, df.valid_loss, label='valid')
     for l, c in zip([l for l in LEVELS if f'valid_acc_{l}' in df], ('C0', 'C1', 'C2')):
         axs[1].plot(df.epoch, df[f'train_acc_{l}'], '--', color=c); axs[1].plot(df.epoch, df[f'valid_acc_{l}'], color=c, label=l)
-    if 'valid_severity' in df: axs[2].plot(df.epoch, df.train_severity, '--', label='train'); axs[2].plot(df.epoch, df.valid_severity, label='valid')
+    if 'valid_severity' in df:
+        axs[2].plot(df.epoch, df.train_severity, '--', label='train'); axs[2].plot(df.epoch, df.valid_severity, label='valid')
     else: axs[2].set_axis_off()   # no hierarchy, no severity
     for ax, t in zip(axs, ('loss', 'accuracy (dashed: train)', 'mean severity S[y, ŷ]')):
         ax.set_title(t); ax.set_xlabel('epoch'); ax.legend()
@@ -239,3 +234,106 @@ def show_mistakes(p:Preds, part, n:int=16, **kwargs):
     preds = p.hier.labels(f)   # the answer's place in the tree
     return show_images(part[idx], n=len(idx), preds=preds, **{'title': "Worst mistakes: truth above; the fine answer, its superclass "
                                                              "and its group below (red: wrong)", **kwargs})
+
+# %% ../nbs/05_metrics.ipynb #c051
+_WHAT = {'fine': 'class', 'coarse': 'superclass', 'group': 'group'}
+
+def _need(module:str, extra:str, what:str):
+    "Import an optional dependency, or say in one line how to install it."
+    import importlib
+    try: return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(f"{what} needs {module.split('.')[0]}: pip install 'hiercifar[{extra}]' (or pip install "
+                          f"{module.split('.')[0]})") from None
+
+def confusion_cells(p:Preds, level:str='fine', derived:str|None=None) -> tuple:
+    ("The `level` × `level` confusion of `p` in plot order (sorted by the hierarchy): `(names, counts, rates)`, "
+     "rates normalised per true class.")
+    pred, y, n = level_preds(p, derived)[level], p.y[level], p.hier.sizes[level]
+    o = level_order(p.hier, level)
+    counts, rates = (confusion(pred, y, n, normalize=k)[o][:, o] for k in (False, True))
+    return [p.hier.names(level)[i] for i in o.tolist()], counts, rates
+
+def confusion_figure(p:Preds, level:str='fine', # the level shown first
+                     derived:str|None=None,      # each head's answer (None), or the fine answer's 'parent' / 'marginal'
+                     height:int=640):
+    ("An interactive confusion matrix (plotly): hover gives the true and predicted names, count and rate; buttons "
+     "switch the level; lines mark superclass and group boundaries.")
+    go = _need('plotly.graph_objects', 'interactive', 'confusion_figure')
+    h, levels = p.hier, p.hier.levels
+    if level not in levels: raise ValueError(f"no level {level!r} here: the levels are {', '.join(levels)}")
+    traces, shapes, axes, axis_level = [], {}, {}, {}
+    for i, l in enumerate(levels, 1):
+        names, counts, rates = confusion_cells(p, l, derived)
+        ax = '' if i == 1 else str(i)
+        traces.append(go.Heatmap(
+            z=rates.numpy().round(4), x=names, y=names, xaxis=f'x{ax}', yaxis=f'y{ax}', coloraxis='coloraxis', name=l,
+            customdata=torch.stack([counts, rates], -1).numpy().round(4), visible=l == level,
+            hovertemplate=f'true {_WHAT[l]}: %{{y}}<br>predicted: %{{x}}<br>%{{customdata[0]:.0f}} images, '
+                          f'%{{customdata[1]:.1%}} of the true {_WHAT[l]}<extra></extra>'))
+        thin, thick = boundaries(h, l)
+        def line(b, w, ax=ax, n=len(names)):   # a vertical and a horizontal line before position b
+            s = dict(type='line', xref=f'x{ax}', yref=f'y{ax}', line=dict(width=w, color='#555'))
+            return [dict(s, x0=b - .5, x1=b - .5, y0=-.5, y1=n - .5), dict(s, y0=b - .5, y1=b - .5, x0=-.5, x1=n - .5)]
+        shapes[l] = [s for b in thin for s in line(b, .4)] + [s for b in thick for s in line(b, 1.5)]
+        axes[f'xaxis{ax}'] = dict(domain=[0, 1], anchor=f'y{ax}', visible=l == level, showticklabels=l != 'fine', tickangle=-60,
+                                  title='predicted', constrain='domain')
+        axis_level.update({f'xaxis{ax}': l, f'yaxis{ax}': l})
+        axes[f'yaxis{ax}'] = dict(domain=[0, 1], anchor=f'x{ax}', visible=l == level, showticklabels=l != 'fine', autorange='reversed',
+                                  title='true', scaleanchor=f'x{ax}', constrain='domain')
+    title = lambda l: f'{_WHAT[l]} confusion ({len(p)} images), sorted by the hierarchy: hover a cell'
+    buttons = [dict(label=f'{l} ({h.sizes[l]})', method='update',
+                    args=[{'visible': [k == l for k in levels]},
+                          {'shapes': shapes[l], 'title.text': title(l),
+                           **{f'{a}.visible': axis_level[a] == l for a in axes}}])
+               for l in levels]
+    fig = go.Figure(traces)
+    fig.update_layout(**axes, shapes=shapes[level], title=title(level), height=height,
+                      coloraxis=dict(colorscale='Blues', cmin=0, cmax=1, colorbar=dict(title='rate')),
+                      updatemenus=[dict(type='buttons', direction='right', buttons=buttons, x=0, xanchor='left', y=1.1, yanchor='bottom',
+                                        active=levels.index(level))] if len(levels) > 1 else [],
+                      margin=dict(t=110), plot_bgcolor='white')
+    return fig
+
+def html_figure(fig):
+    "A plotly figure as self-contained HTML (plotly.js from its CDN): interactive in Jupyter, Colab and on the static docs site alike."
+    from IPython.display import HTML
+    return HTML(fig.to_html(full_html=False, include_plotlyjs='cdn', config={'displaylogo': False}))
+
+# %% ../nbs/05_metrics.ipynb #c052
+class ConfusionExplorer:
+    "`confusion_figure` as a live widget (JupyterLab, Colab): click a cell to see its images below the matrix, with the model's answers."
+    def __init__(self, p:Preds, part:Part, level:str='fine', derived:str|None=None, n:int=16):
+        go, W = _need('plotly.graph_objects', 'interactive', 'ConfusionExplorer'), _need('ipywidgets', 'interactive', 'ConfusionExplorer')
+        _need('anywidget', 'interactive', 'ConfusionExplorer (plotly.graph_objects.FigureWidget)')
+        if len(part) != len(p):
+            raise ValueError(f"part must hold the {len(p)} images the predictions were made on, in the same order; it has {len(part)}")
+        self.p, self.part, self.derived, self.n = p, part, derived, n
+        self.pred = level_preds(p, derived)
+        self.fig = go.FigureWidget(confusion_figure(p, level, derived))
+        self.out = W.Output()
+        for trace, l in zip(self.fig.data, p.hier.levels):
+            trace.on_click(lambda tr, pts, st, l=l: self.click(l, pts.ys[0], pts.xs[0]) if pts.xs else None)
+        self.box = W.VBox([self.fig, self.out])
+    def cell(self, level:str, true, pred) -> torch.Tensor:
+        "Indices of the images of class `true` answered `pred` at `level` (names or indices)."
+        names = self.p.hier.names(level)
+        t, a = (names.index(v) if isinstance(v, str) else int(v) for v in (true, pred))
+        return ((self.p.y[level] == t) & (self.pred[level] == a)).nonzero().flatten()
+    def click(self, level:str, true, pred):
+        "Show the images of one cell (what a click on it does)."
+        from hiercifar.data import show_images
+        from IPython.display import display
+        import matplotlib.pyplot as plt
+        idx = self.cell(level, true, pred)
+        self.shown = idx
+        self.out.clear_output(wait=True)
+        with self.out:
+            if not len(idx): print(f"no image of {true} answered {pred}"); return
+            ans = {l: v[idx[:self.n]] for l, v in self.pred.items()}
+            fig = show_images(self.part[idx[:self.n]], n=self.n, preds=ans, title=f"true {true}, answered {pred}: {len(idx)} image(s)"
+                              + (f", the first {self.n}" if len(idx) > self.n else ''))
+            display(fig); plt.close(fig)
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.box)

@@ -1,7 +1,8 @@
 "Which precision the package trains in: forced choices, the automatic choice (with the measurement faked), bad values."
 import pytest
 import torch
-import hiercifar.models as M
+import hiercifar.device as M
+from hiercifar.models import multihead_cnn
 from hiercifar.models import choose_precision, precision_dtype, autocast_dtype, BF16_MIN_SPEEDUP
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def test_learner_precision(cpu):
     h = Hierarchy.cifar100()
     g = synthetic_cifar100(1, 1, seed=0)
     dls = DataLoaders.from_parts(Part(*g['train'], h), Part(*g['test'], h), bs=50, device='cpu')
-    mk = lambda **kw: Learner(M.multihead_cnn(h, widths=(4, 4, 4), fc=8), dls, get_loss('multihead', h), h, **kw)
+    mk = lambda **kw: Learner(multihead_cnn(h, widths=(4, 4, 4), fc=8), dls, get_loss('multihead', h), h, **kw)
     cpu.speedup = 2.0
     assert mk().precision == 'bf16' and mk().amp_dtype is torch.bfloat16
     assert mk(precision='fp32').amp_dtype is None
