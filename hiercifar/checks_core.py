@@ -70,7 +70,7 @@ def _(f):
 def _(f):
     h = _tiny()
     for w in ((1., 2., 5.), (0.5, 4., 10.)):
-        S = _tensor(_ret(f, h, w, what=f"the ({h.n_fine}, {h.n_fine}) severity matrix"), 'a severity matrix', (h.n_fine, h.n_fine))
+        S = _tensor(_ret(f, h, w, what=f"the (n, n) severity matrix (here {h.n_fine} × {h.n_fine})"), 'a severity matrix', (h.n_fine, h.n_fine))
         d = S.diagonal()
         if d.abs().max() > 0:
             i = int(d.abs().argmax()); return f"S[{i}, {i}] = {d[i].item():g}: a right answer (the diagonal) costs nothing"
@@ -374,7 +374,9 @@ def _(f):
     if max(acc.values()) > 1: return f"your accuracies {acc} are counts or percentages: give the fraction of right answers (0 to 1)"
     for lo, hi in (('fine', 'coarse'), ('coarse', 'group')):
         if acc[hi] < acc[lo] - 1e-9:
-            return f"your {hi} accuracy {acc[hi]:g} is below the {lo} accuracy {acc[lo]:g}: a right {lo} answer always has the right {hi}"
+            word = {'fine': 'class', 'coarse': 'superclass', 'group': 'group'}
+            return (f"your {hi!r} accuracy {acc[hi]:g} is below the {lo!r} accuracy {acc[lo]:g}: a right {word[lo]} always has "
+                    f"the right {word[hi]}")
     for l in h.levels:
         if not _close(acc[l], ref[l], 1e-6):
             return f"your {l!r} accuracy is {acc[l]:g} on 10 samples: count the samples whose predicted class has the label's {l} (hier.fine2coarse / fine2group)"

@@ -37,7 +37,7 @@ def _crm_transposed(z, S): return (z.softmax(-1) @ S.T).argmin(-1)
 
 RIGHT = {'05.level_accuracy': level_accuracies, '05.mistake_severity': mean_mistake_severity, '05.crm': crm}
 WRONG = {
-    '05.level_accuracy': [(_la_coarse_wrong, "is below the fine accuracy"), (_la_counts, "counts or percentages"),
+    '05.level_accuracy': [(_la_coarse_wrong, "is below the 'fine' accuracy"), (_la_counts, "counts or percentages"),
                           (_la_group_is_coarse, "'group' accuracy")],
     '05.mistake_severity': [(_ms_all, "only the 4 mistakes count"), (_ms_transposed, "you read S[prediction, label]"),
                             (_ms_nan, "there is no mistake to average")],
