@@ -49,7 +49,8 @@ def _tensor(got, what:str, shape=None, dtype=torch.float32) -> torch.Tensor:
 
 def _number(got, what:str) -> float:
     try: v = float(torch.as_tensor(got).item())
-    except Exception: raise StudentError(f"expected {what} (one number), got {type(got).__name__} {got!r:.60}") from None
+    except Exception:
+        raise StudentError(f"expected {what} (one number), got {type(got).__name__} {got!r:.60}") from None
     return v
 
 def _close(a:float, b:float, rel:float=1e-4) -> bool: return abs(a - b) <= rel * max(abs(a), abs(b), 1e-6)
@@ -63,29 +64,36 @@ def _(f):
         for j in range(h.n_fine):
             got = _number(_ret(f, h, i, j, what="an int, the LCA level of classes i and j"), 'the LCA level')
             if got != h.lca[i, j].item():
-                return f"lca_level(h, {i}, {j}) gave {got:g} for {_relation(h, i, j)}; levels are 0 (same class), 1 (same superclass), 2 (same group), 3 (different groups)"
+                return (f"lca_level(h, {i}, {j}) gave {got:g} for {_relation(h, i, j)}; levels are 0 (same class), 1 "
+                        "(same superclass), 2 (same group), 3 (different groups)")
 
 @check.exercise('00.severity_from_lca', why="one matrix S now says how bad every confusion is; a loss or a metric "
                 "that reads S cares how wrong an answer is, not only whether it is wrong.")
 def _(f):
     h = _tiny()
     for w in ((1., 2., 5.), (0.5, 4., 10.)):
-        S = _tensor(_ret(f, h, w, what=f"the (n, n) severity matrix (here {h.n_fine} × {h.n_fine})"), 'a severity matrix', (h.n_fine, h.n_fine))
+        got = _ret(f, h, w, what=f"the (n, n) severity matrix (here {h.n_fine} × {h.n_fine})")
+        S = _tensor(got, 'a severity matrix', (h.n_fine, h.n_fine))
         d = S.diagonal()
         if d.abs().max() > 0:
-            i = int(d.abs().argmax()); return f"S[{i}, {i}] = {d[i].item():g}: a right answer (the diagonal) costs nothing"
+            i = int(d.abs().argmax())
+            return f"S[{i}, {i}] = {d[i].item():g}: a right answer (the diagonal) costs nothing"
         bad = (S != S.T).nonzero()
         if len(bad):
-            i, j = bad[0].tolist(); return f"your matrix is not symmetric: S[{i}, {j}] = {S[i, j].item():g} but S[{j}, {i}] = {S[j, i].item():g}"
+            i, j = bad[0].tolist()
+            return (f"your matrix is not symmetric: S[{i}, {j}] = {S[i, j].item():g} but S[{j}, {i}] = "
+                    f"{S[j, i].item():g}")
         ref = torch.tensor((0.,) + w)[h.lca]
         bad = (~torch.isclose(S, ref)).nonzero()
         if len(bad):
             i, j = bad[0].tolist()
-            return f"with w = {w}, S[{i}, {j}] = {S[i, j].item():g} for {_relation(h, i, j)}: which of the three weights belongs to that LCA level?"
+            return (f"with w = {w}, S[{i}, {j}] = {S[i, j].item():g} for {_relation(h, i, j)}: which of the three "
+                    "weights belongs to that LCA level?")
 
 # %% ../nbs/16a_checks_core.ipynb #k010
 @check.exercise('01.stratified_split', why="a stratified split keeps every class's share in train and validation, so a "
-                "per-class accuracy is measured on the same proportion of every class, and a random seed picks which images.")
+                "per-class accuracy is measured on the same proportion of every class, and a random seed picks which "
+                "images.")
 def _(f):
     g = torch.Generator().manual_seed(0)
     labels = torch.cat([torch.full((n,), c) for c, n in enumerate((10, 5, 8, 3, 12))])[torch.randperm(38, generator=g)]
@@ -99,13 +107,15 @@ def _(f):
         both = set(tr.tolist()) & set(va.tolist())
         if both: return f"image {min(both)} is in both parts: train and validation must not share an image"
         if len(set(tr.tolist())) != len(tr): return "an image appears twice in train: take each image once"
-        if ((tr < 0) | (tr >= N)).any() or ((va < 0) | (va >= N)).any(): return f"an index is outside 0..{N-1} for {N} labels"
+        if ((tr < 0) | (tr >= N)).any() or ((va < 0) | (va >= N)).any():
+            return f"an index is outside 0..{N-1} for {N} labels"
         left = sorted(set(range(N)) - set(tr.tolist()) - set(va.tolist()))
         if left: return f"image {left[0]} is in neither part: every image goes to train or to validation"
         for c in range(5):
             n_c, t_c = int((labels == c).sum()), int((labels[tr] == c).sum())
             if abs(t_c - n_c * frac) >= 1:
-                return f"with train_frac={frac}, class {c} has {n_c} images and {t_c} of them in train: count each class on its own"
+                return (f"with train_frac={frac}, class {c} has {n_c} images and {t_c} of them in train: count each "
+                        "class on its own")
         splits.append(set(tr.tolist()))
     again = _ret(f, labels, 0.8, seed=0, what="a pair (train_idx, valid_idx)")
     if set(_tensor(again[0], 'an index tensor', dtype=torch.long).flatten().tolist()) != splits[0]:
@@ -113,28 +123,36 @@ def _(f):
     others = [set(_tensor(_ret(f, labels, 0.8, seed=s, what="a pair (train_idx, valid_idx)")[0], 'an index tensor',
                           dtype=torch.long).flatten().tolist()) for s in (1, 2, 3)]
     if all(o == splits[0] for o in others):
-        return "seeds 0, 1, 2 and 3 give the same split: pick each class's training images at random (e.g. a seeded permutation)"
+        return ("seeds 0, 1, 2 and 3 give the same split: pick each class's training images at random (e.g. a seeded "
+                "permutation)")
 
 @check.exercise('01.lt_counts', why="an exponential profile shrinks every class by the same factor as its rank grows: "
-                "a few head classes keep most images and a long tail keeps few, as in the long-tailed benchmarks (Cui et al. 2019).")
+                "a few head classes keep most images and a long tail keeps few, as in the long-tailed benchmarks "
+                "(Cui et al. 2019).")
 def _(f):
     answers = []
     for n_max, C, rho in ((500, 100, 100.), (20, 100, 100.), (1000, 4, 1000.), (100, 10, 1.)):
-        got = _tensor(_ret(f, n_max, C, rho, what=f"{C} counts, one per class"), f'{C} counts', dtype=torch.float64).flatten()
+        got = _ret(f, n_max, C, rho, what=f"{C} counts, one per class")
+        got = _tensor(got, f'{C} counts', dtype=torch.float64).flatten()
         at = f"for n_max={n_max}, {C} classes, imbalance {rho:g}"
         if len(got) != C: return f"{at} you gave {len(got)} counts; give one per class"
-        if (got != got.round()).any(): return f"{at} count {int((got != got.round()).nonzero()[0])} is not a whole number of images"
+        if (got != got.round()).any():
+            return f"{at} count {int((got != got.round()).nonzero()[0])} is not a whole number of images"
         if got[0] != n_max: return f"{at} the largest class has {got[0]:g} images: the first (rank 0) keeps n_max"
-        if (got < 1).any(): return f"{at} class {int((got < 1).nonzero()[0])} has {got[(got < 1)][0]:g} images: keep at least 1"
-        if (got[1:] > got[:-1]).any(): return f"{at} the counts go up at rank {int((got[1:] > got[:-1]).nonzero()[0]) + 1}: largest first"
+        if (got < 1).any():
+            return f"{at} class {int((got < 1).nonzero()[0])} has {got[(got < 1)][0]:g} images: keep at least 1"
+        if (got[1:] > got[:-1]).any():
+            return f"{at} the counts go up at rank {int((got[1:] > got[:-1]).nonzero()[0]) + 1}: largest first"
         exact = (n_max * rho ** (-torch.arange(C, dtype=torch.float64) / max(C - 1, 1))).clamp(min=1)
         if abs(got[-1] - exact[-1]) >= 1:
-            return f"{at} the last class has {got[-1]:g} images: the ratio of the largest to the smallest class should be the imbalance"
+            return (f"{at} the last class has {got[-1]:g} images: the ratio of the largest to the smallest class "
+                    "should be the imbalance")
         answers.append((at, got, exact))
     for at, got, exact in answers:
         bad = ((got - exact).abs() >= 1).nonzero()
         if len(bad):
-            r = int(bad[0]); return (f"{at} rank {r} has {got[r]:g} images: the counts should fall by the same *factor* "
+            r = int(bad[0])
+            return (f"{at} rank {r} has {got[r]:g} images: the counts should fall by the same *factor* "
                                      "from one rank to the next (exponential decay), not by the same amount")
 
 # %% ../nbs/16a_checks_core.ipynb #k012
@@ -142,17 +160,20 @@ def _images_hint(got:torch.Tensor, x:torch.Tensor) -> str|None:
     "None if `got` equals the images `x`, else what went wrong (mirrored, channels mixed up, or the first bad pixel)."
     if torch.equal(got, x): return None
     if torch.equal(got, x.transpose(-1, -2)):
-        return ("image 0 is mirrored along its diagonal: the pixel at row 0, column 5 of the red plane came out at row 5, "
+        return ("image 0 is mirrored along its diagonal: the pixel at row 0, column 5 of the red plane came out at "
+                "row 5, "
                 "column 0. Which order (row by row or column by column) was each plane written in?")
     N, C, H, W = x.shape
     if torch.equal(got, x.reshape(N, -1).reshape(N, H, W, C).permute(0, 3, 1, 2)):
         return ("channel 0 of image 0 is not its red plane: the file keeps the three planes one after another "
                 "(all red values, then all green, then all blue), not the three colours of each pixel together")
     n, c, r, k = (got != x).nonzero()[0].tolist()
-    return f"pixel (channel {c}, row {r}, column {k}) of image {n} is wrong: how are the images, planes, rows and columns laid out in the file?"
+    return (f"pixel (channel {c}, row {r}, column {k}) of image {n} is wrong: how are the images, planes, rows and "
+            "columns laid out in the file?")
 
 @check.exercise('01b.stl_images', why="reading a format means knowing its byte order: STL-10 was written by MATLAB, "
-                "column by column, so a reshape alone gives mirrored images that a model can still learn from, silently.")
+                "column by column, so a reshape alone gives mirrored images that a model can still learn from, "
+                "silently.")
 def _(f):
     g = torch.Generator().manual_seed(1)
     for n in (2, 1):
@@ -163,7 +184,8 @@ def _(f):
         hint = _images_hint(got, x)
         if hint: return hint
 
-@check.exercise('01b.cifar_images', why="CIFAR stores each image as three 32 × 32 planes, row by row: one reshape gives "
+@check.exercise('01b.cifar_images', why="CIFAR stores each image as three 32 × 32 planes, row by row: one reshape "
+                                        "gives "
                 "(N, 3, 32, 32), the layout (channels first) that PyTorch's convolutions expect.")
 def _(f):
     g = torch.Generator().manual_seed(2)
@@ -184,22 +206,28 @@ def _(f):
     g = torch.Generator().manual_seed(3)
     for scale in (1., 60.):
         z = torch.randn(4, h.n_fine, generator=g) * scale
-        got = _tensor(_ret(f, z.clone(), f2c.clone(), 4, what="a (4, 4) tensor of log-probabilities"), 'log-probabilities', (4, 4))
+        got = _ret(f, z.clone(), f2c.clone(), 4, what="a (4, 4) tensor of log-probabilities")
+        got = _tensor(got, 'log-probabilities', (4, 4))
         ref = torch.stack([torch.logsumexp(z.log_softmax(-1)[:, f2c == c], -1) for c in range(4)], -1)
         if scale > 1 and not torch.isfinite(got).all():
             b = int((~torch.isfinite(got)).any(-1).nonzero()[0])
-            return (f"with logits of scale {scale:g}, row {b} of your answer holds {got[b][~torch.isfinite(got[b])][0].item()}: a small "
+            return (f"with logits of scale {scale:g}, row {b} of your answer holds "
+                    f"{got[b][~torch.isfinite(got[b])][0].item()}: a small "
                     "probability underflows to 0 before its log is taken; sum probabilities in log space (logsumexp)")
-        if torch.allclose(got.exp().sum(-1), torch.ones(4), rtol=1e-4) and torch.allclose(got, ref, rtol=1e-4, atol=1e-5): continue
+        if torch.allclose(got.exp().sum(-1), torch.ones(4), 1e-4) and torch.allclose(got, ref, 1e-4, 1e-5): continue
         if torch.allclose(got.sum(-1), torch.ones(4), rtol=1e-4) and (got >= 0).all():
             return "your rows sum to 1: those are probabilities; return their log"
         sums = torch.stack([z[:, f2c == c].sum(-1) for c in range(4)], -1)
-        if torch.allclose(got, sums, rtol=1e-4): return "you summed the logits of each superclass's classes; sum their probabilities (softmax) instead"
+        if torch.allclose(got, sums, rtol=1e-4):
+            return "you summed the logits of each superclass's classes; sum their probabilities (softmax) instead"
         s = got.exp().sum(-1)
         if not torch.allclose(s, torch.ones(4), rtol=1e-3):
-            b = int((s - 1).abs().argmax()); return f"exp of your row {b} sums to {s[b].item():.3g}, not 1: the superclass probabilities of a sample add up to 1"
+            b = int((s - 1).abs().argmax())
+            return (f"exp of your row {b} sums to {s[b].item():.3g}, not 1: the superclass probabilities of a sample "
+                    "add up to 1")
         b, c = (~torch.isclose(got, ref, rtol=1e-4, atol=1e-5)).nonzero()[0].tolist()
-        return (f"sample {b}, superclass {c} (classes {(f2c == c).nonzero().flatten().tolist()}): your log-probability is "
+        return (f"sample {b}, superclass {c} (classes {(f2c == c).nonzero().flatten().tolist()}): your "
+                "log-probability is "
                 f"{got[b, c].item():.4g}; it should be the log of the sum of those classes' softmax probabilities")
 
 @check.exercise('02.head_params', why="a head is a linear layer, (nf + 1) parameters per output; three heads on "
@@ -210,23 +238,31 @@ def _(f):
         ref = sum(p.numel() for p in Heads(nf, h).parameters())
         if got == ref: continue
         outs = sum(h.sizes.values())
-        if ref - got == outs: return f"for nf={nf} your count is short by exactly the number of outputs ({outs}): what else does each output of a linear layer have?"
-        if got == (nf + 1) * h.n_fine or got == nf * h.n_fine: return f"for nf={nf} your count covers the fine head only; there are three heads"
-        return f"for nf={nf} and {dict(h.sizes)} classes per level you gave {got:g}: count the weights and the biases of each head"
+        if ref - got == outs:
+            return (f"for nf={nf} your count is short by exactly the number of outputs ({outs}): what else does each "
+                    "output of a linear layer have?")
+        if got == (nf + 1) * h.n_fine or got == nf * h.n_fine:
+            return f"for nf={nf} your count covers the fine head only; there are three heads"
+        return (f"for nf={nf} and {dict(h.sizes)} classes per level you gave {got:g}: count the weights and the "
+                "biases of each head")
 
 # %% ../nbs/16a_checks_core.ipynb #k016
 _S3 = torch.tensor([[0., 1., 3.], [2., 0., 1.], [4., 5., 0.]])   # not symmetric: S[y, j] and S[j, y] differ
 
-def _sev_ref(z, t, S, lam): return (F.cross_entropy(z, t, reduction='none') + lam * (z.softmax(-1) * S[t]).sum(-1)).mean()
+def _sev_ref(z, t, S, lam):
+    return (F.cross_entropy(z, t, reduction='none') + lam * (z.softmax(-1) * S[t]).sum(-1)).mean()
 
 def _scalar_loss(f, *args, what='the loss, a scalar tensor'):
     got = _ret(f, *args, what=what)
-    if not isinstance(got, torch.Tensor): raise StudentError(f"return a tensor (so that it has a gradient), got a {type(got).__name__}")
-    if got.numel() != 1: raise StudentError(f"your loss has shape {tuple(got.shape)}: average over the batch to one number")
+    if not isinstance(got, torch.Tensor):
+        raise StudentError(f"return a tensor (so that it has a gradient), got a {type(got).__name__}")
+    if got.numel() != 1:
+        raise StudentError(f"your loss has shape {tuple(got.shape)}: average over the batch to one number")
     return got.reshape(())
 
 @check.exercise('03.severity_loss', why="the expected severity has a gradient on every class, proportional to its "
-                "severity: training moves probability away from far classes towards near ones, not only towards the right one.")
+                "severity: training moves probability away from far classes towards near ones, not only towards the "
+                "right one.")
 def _(f):
     g = torch.Generator().manual_seed(4)
     z0 = torch.randn(5, 3, generator=g) * 2
@@ -234,42 +270,56 @@ def _(f):
     got = _scalar_loss(f, z0.clone(), t0, _S3.clone(), 0.).item()
     ce = F.cross_entropy(z0, t0).item()
     if not _close(got, ce):
-        if _close(got, 5 * ce): return "with lam=0 your loss is 5× the cross-entropy for a batch of 5: average over the batch"
+        if _close(got, 5 * ce):
+            return "with lam=0 your loss is 5× the cross-entropy for a batch of 5: average over the batch"
         return f"with lam=0 the loss is the cross-entropy; yours gives {got:.4g} where F.cross_entropy gives {ce:.4g}"
     z = z0.clone().requires_grad_()
     loss = _scalar_loss(f, z, t0, _S3.clone(), 1.)
     ref = _sev_ref(z0, t0, _S3, 1.).item()
     if not _close(loss.item(), ref):
         if _close(loss.item(), _sev_ref(z0, t0, _S3.T, 1.).item()):
-            return "you read the severities in the label's column; the cost of answering j when the truth is y is S[y, j], the label's row"
-        if _close(loss.item(), ce): return "with lam=1 your loss is still the plain cross-entropy: add lam × the expected severity"
-        if _close(loss.item(), _sev_ref(z0, t0, _S3, 2.).item()): return "with lam=1 you added the expected severity twice"
-        return f"with lam=1 your loss is {loss.item():.4g} for 5 samples: it should be the mean of CE + lam · Σ_j p_j S[y, j]"
-    if loss.grad_fn is None: return "your loss has no gradient: compute it from the logits with torch operations (no argmax, .item() or .detach())"
+            return ("you read the severities in the label's column; the cost of answering j when the truth is y is "
+                    "S[y, j], the label's row")
+        if _close(loss.item(), ce):
+            return "with lam=1 your loss is still the plain cross-entropy: add lam × the expected severity"
+        if _close(loss.item(), _sev_ref(z0, t0, _S3, 2.).item()):
+            return "with lam=1 you added the expected severity twice"
+        return (f"with lam=1 your loss is {loss.item():.4g} for 5 samples: it should be the mean of CE + lam · Σ_j "
+                "p_j S[y, j]")
+    if loss.grad_fn is None:
+        return ("your loss has no gradient: compute it from the logits with torch operations (no argmax, .item() or "
+                ".detach())")
     grad, = torch.autograd.grad(loss, z)
     z2 = z0.clone().requires_grad_()
     rgrad, = torch.autograd.grad(_sev_ref(z2, t0, _S3, 1.), z2)
     if not torch.allclose(grad, rgrad, rtol=1e-4, atol=1e-6):
-        return "the value is right but the gradient is not: is part of the loss cut from the graph (.detach(), a constant)?"
+        return ("the value is right but the gradient is not: is part of the loss cut from the graph (.detach(), a "
+                "constant)?")
     if not _close(_scalar_loss(f, z0.clone(), t0, _S3.clone(), 0.5).item(), _sev_ref(z0, t0, _S3, 0.5).item()):
         return "with lam=0.5 your loss is not CE + 0.5 · expected severity: use the `lam` argument"
 
 @check.exercise('03.mistake_factors', why="HCE multiplies a sample's loss by how bad its current answer is: it says "
-                "'this mistake is bad', but not which wrong class would be less bad, and early on the argmax is almost random.")
+                "'this mistake is bad', but not which wrong class would be less bad, and early on the argmax is "
+                "almost random.")
 def _(f):
     h = _tiny()
     m = (1.5, 3., 7.)
     target = torch.tensor([0, 1, 2, 5, 7, 8])
-    pred = torch.tensor([0, 0, 4, 2, 8, 3])                     # right, same superclass ×2, same group, same superclass, other group
+    pred = torch.tensor([0, 0, 4, 2, 8, 3])   # right, same superclass ×2, same group, same superclass, other group
     logits = F.one_hot(pred, h.n_fine).float() * 3 + torch.linspace(0, 0.1, h.n_fine)
-    got = _tensor(_ret(f, logits, target, h, m, what="one factor per sample, a (6,) tensor"), 'one factor per sample', (6,))
+    got = _ret(f, logits, target, h, m, what="one factor per sample, a (6,) tensor")
+    got = _tensor(got, 'one factor per sample', (6,))
     ref = torch.tensor((1.,) + m)[h.lca[target, pred]]
     bad = (~torch.isclose(got, ref)).nonzero()
     if not len(bad): return
     i = int(bad[0]); t, p = target[i].item(), pred[i].item()
-    if t == p: return f"sample {i} is answered right ({h.fine_names[t]!r}) but its factor is {got[i].item():g}: a right answer keeps its loss as it is"
-    return (f"sample {i} (label {h.fine_names[t]!r}, predicted {h.fine_names[p]!r}: {_relation(h, t, p)}) gets factor {got[i].item():g}; "
-            f"the multipliers {m} are for same superclass, same group, other group, read from the label and the current prediction")
+    if t == p:
+        return (f"sample {i} is answered right ({h.fine_names[t]!r}) but its factor is {got[i].item():g}: a right "
+                "answer keeps its loss as it is")
+    return (f"sample {i} (label {h.fine_names[t]!r}, predicted {h.fine_names[p]!r}: {_relation(h, t, p)}) gets "
+            f"factor {got[i].item():g}; "
+            f"the multipliers {m} are for same superclass, same group, other group, read from the label and the "
+            "current prediction")
 
 @check.exercise('03.focal_loss', why="(1 - p)^γ shrinks the loss, and its gradient, on samples the model already gets "
                 "right, so training spends its effort on the hard (often the rare) ones.")
@@ -278,7 +328,9 @@ def _(f):
     z0, t = torch.randn(6, 4, generator=g) * 2, torch.tensor([0, 1, 2, 3, 0, 1])
     got = _scalar_loss(f, z0.clone(), t, 0.).item()
     ce = F.cross_entropy(z0, t).item()
-    if not _close(got, ce): return f"with gamma=0 the focal loss is the cross-entropy; yours gives {got:.4g} where F.cross_entropy gives {ce:.4g}"
+    if not _close(got, ce):
+        return (f"with gamma=0 the focal loss is the cross-entropy; yours gives {got:.4g} where F.cross_entropy "
+                f"gives {ce:.4g}")
     def ref(z, gamma):
         lp = F.log_softmax(z, -1).gather(1, t[:, None])[:, 0]
         return (-(1 - lp.exp()) ** gamma * lp).mean()
@@ -286,13 +338,15 @@ def _(f):
     loss = _scalar_loss(f, z, t, 2.)
     r = ref(z0, 2.).item()
     if not _close(loss.item(), r):
-        return f"with gamma=2 your loss is {loss.item():.4g} on 6 samples: check the factor (1 - p_y)^γ, p_y being the softmax probability of the label"
+        return (f"with gamma=2 your loss is {loss.item():.4g} on 6 samples: check the factor (1 - p_y)^γ, p_y being "
+                "the softmax probability of the label")
     if loss.grad_fn is None: return "your loss has no gradient: compute it from the logits with torch operations"
     grad, = torch.autograd.grad(loss, z)
     z2 = z0.clone().requires_grad_()
     rgrad, = torch.autograd.grad(ref(z2, 2.), z2)
     if not torch.allclose(grad, rgrad, rtol=1e-4, atol=1e-6):
-        return ("the value is right but the gradient is not that of -(1 - p)^γ log p: does the factor (1 - p)^γ take part in "
+        return ("the value is right but the gradient is not that of -(1 - p)^γ log p: does the factor (1 - p)^γ take "
+                "part in "
                 "the gradient (no .detach())?")
 
 # %% ../nbs/16a_checks_core.ipynb #k018
@@ -302,9 +356,11 @@ def _event(cb, ev:str, learn):
     if method is not None: call(method, learn)
 
 def _fake_fit(cb, lrs_per_batch:list, n_valid:int=2):
-    "Run `cb` through the events of one fit, as `Learner` calls them, on a stand-in learner; the 'schedule' sets the lr in after_step."
+    ("Run `cb` through the events of one fit, as `Learner` calls them, on a stand-in learner; the 'schedule' sets "
+     "the lr in after_step.")
     opt = SimpleNamespace(param_groups=[{'lr': 0.}])
-    learn = SimpleNamespace(opt=opt, training=True, epoch=0, n_epochs=len(lrs_per_batch), history=[], lr=max(sum(lrs_per_batch, [])))
+    learn = SimpleNamespace(opt=opt, training=True, epoch=0, n_epochs=len(lrs_per_batch), history=[],
+                            lr=max(sum(lrs_per_batch, [])))
     _event(cb, 'before_fit', learn)
     for ep, lrs in enumerate(lrs_per_batch):
         learn.epoch = ep
@@ -322,41 +378,56 @@ def _fake_fit(cb, lrs_per_batch:list, n_valid:int=2):
     for ev in ('after_fit', 'cleanup_fit'): _event(cb, ev, learn)
 
 @check.exercise('04.lr_recorder', why="a callback sees the loop only through events and the learner's state: the "
-                "recorder needs no change to the loop, and `learn.training` tells training batches from validation ones.")
+                "recorder needs no change to the loop, and `learn.training` tells training batches from validation "
+                "ones.")
 def _(cls):
-    if not isinstance(cls, type): return f"pass the class itself (check('04.lr_recorder', LRRecorder)), got a {type(cls).__name__}"
+    if not isinstance(cls, type):
+        return f"pass the class itself (check('04.lr_recorder', LRRecorder)), got a {type(cls).__name__}"
     cb = call(cls)
     first = [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]
     _fake_fit(cb, first)
     if not hasattr(cb, 'lrs'): return "after a fit your callback has no attribute `lrs`: keep the list in `self.lrs`"
     got = [float(v) for v in cb.lrs]
-    if len(got) == 10: return "you recorded 10 values in a fit of 2 epochs × 3 training batches: validation batches call after_batch too (learn.training is False there)"
-    if len(got) != 6: return f"you recorded {len(got)} values in a fit of 2 epochs × 3 training batches; record one per training batch"
+    if len(got) == 10:
+        return ("you recorded 10 values in a fit of 2 epochs × 3 training batches: validation batches call "
+                "after_batch too (learn.training is False there)")
+    if len(got) != 6:
+        return (f"you recorded {len(got)} values in a fit of 2 epochs × 3 training batches; record one per training "
+                "batch")
     if got != sum(first, []):
-        if got[1:] == sum(first, [])[:-1]: return "your values lag one batch behind: read the rate after the step (after_batch), when the schedule has moved it"
+        if got[1:] == sum(first, [])[:-1]:
+            return ("your values lag one batch behind: read the rate after the step (after_batch), when the schedule "
+                    "has moved it")
         return f"you recorded {got}: read learn.opt.param_groups[0]['lr'] after each training batch"
     _fake_fit(cb, [[0.7, 0.8]])
     again = [float(v) for v in cb.lrs]
-    if again != [0.7, 0.8]: return f"after a second fit `lrs` holds {len(again)} values, the first fit's too: start a new list in before_fit"
+    if again != [0.7, 0.8]:
+        return (f"after a second fit `lrs` holds {len(again)} values, the first fit's too: start a new list in "
+                "before_fit")
 
 @check.exercise('04.warmup_cosine', why="warm-up keeps the first, noisy steps small while the statistics settle; the "
                 "cosine spends most steps near the top rate and then anneals smoothly to zero, as one-cycle does.")
 def _(f):
     for total, max_lr, warm in ((100, 0.1, 10), (40, 3e-3, 8)):
-        lr = lambda s: _number(_ret(f, s, total, max_lr, warm, what="a number, the learning rate at that step"), 'a learning rate')
+        def lr(s):
+            return _number(_ret(f, s, total, max_lr, warm, what="a number, the learning rate at that step"), 'a rate')
         at = f"with total={total}, max_lr={max_lr:g}, warmup={warm}"
         if abs(lr(0)) > 1e-9 * max_lr: return f"{at}: lr_at(0) = {lr(0):g}; the warm-up starts from 0"
-        if not _close(lr(warm), max_lr, 1e-6): return f"{at}: lr_at({warm}) = {lr(warm):g}; at the end of the warm-up the rate reaches max_lr"
+        if not _close(lr(warm), max_lr, 1e-6):
+            return f"{at}: lr_at({warm}) = {lr(warm):g}; at the end of the warm-up the rate reaches max_lr"
         if not _close(lr(warm // 2), max_lr * (warm // 2) / warm, 1e-6):
-            return f"{at}: lr_at({warm // 2}) = {lr(warm // 2):g}; the warm-up is linear, halfway there the rate is half of max_lr"
-        if abs(lr(total)) > 1e-6 * max_lr: return f"{at}: lr_at({total}) = {lr(total):g}; the decay ends at 0 at step total"
+            return (f"{at}: lr_at({warm // 2}) = {lr(warm // 2):g}; the warm-up is linear, halfway there the rate is "
+                    "half of max_lr")
+        if abs(lr(total)) > 1e-6 * max_lr:
+            return f"{at}: lr_at({total}) = {lr(total):g}; the decay ends at 0 at step total"
         vals = [lr(s) for s in range(warm, total + 1)]
         up = [s for s, (a, b) in enumerate(zip(vals, vals[1:]), warm) if b > a * (1 + 1e-9)]
         if up: return f"{at}: the rate rises from step {up[0]} to {up[0] + 1}, after the warm-up; it should only fall"
         q = warm + (total - warm) // 4
         cos = max_lr * 0.5 * (1 + math.cos(math.pi * (q - warm) / (total - warm)))
         if not _close(lr(q), cos, 1e-4):
-            return (f"{at}: a quarter into the decay (step {q}) your rate is {lr(q) / max_lr:.3f} · max_lr; a half-cosine falls slowly "
+            return (f"{at}: a quarter into the decay (step {q}) your rate is {lr(q) / max_lr:.3f} · max_lr; a "
+                    "half-cosine falls slowly "
                     "at first and fastest in the middle (0.5 · (1 + cos(π t)) for t from 0 to 1)")
 
 # %% ../nbs/16a_checks_core.ipynb #k020
@@ -368,32 +439,41 @@ def _(f):
     pred = torch.tensor([0, 0, 3, 5, 5, 8, 2, 8, 4, 6])
     got = _ret(f, pred, target, h, what="a dict {'fine': ..., 'coarse': ..., 'group': ...} of accuracies")
     if not isinstance(got, dict) or set(got) != {'fine', 'coarse', 'group'}:
-        return f"return a dict with the keys 'fine', 'coarse' and 'group', got {list(got) if isinstance(got, dict) else type(got).__name__}"
+        return ("return a dict with the keys 'fine', 'coarse' and 'group', got "
+                f"{list(got) if isinstance(got, dict) else type(got).__name__}")
     acc = {l: _number(v, f'the {l} accuracy') for l, v in got.items()}
     ref = {l: (h.labels(pred)[l] == h.labels(target)[l]).float().mean().item() for l in h.levels}
-    if max(acc.values()) > 1: return f"your accuracies {acc} are counts or percentages: give the fraction of right answers (0 to 1)"
+    if max(acc.values()) > 1:
+        return f"your accuracies {acc} are counts or percentages: give the fraction of right answers (0 to 1)"
     for lo, hi in (('fine', 'coarse'), ('coarse', 'group')):
         if acc[hi] < acc[lo] - 1e-9:
             word = {'fine': 'class', 'coarse': 'superclass', 'group': 'group'}
-            return (f"your {hi!r} accuracy {acc[hi]:g} is below the {lo!r} accuracy {acc[lo]:g}: a right {word[lo]} always has "
+            return (f"your {hi!r} accuracy {acc[hi]:g} is below the {lo!r} accuracy {acc[lo]:g}: a right {word[lo]} "
+                    "always has "
                     f"the right {word[hi]}")
     for l in h.levels:
         if not _close(acc[l], ref[l], 1e-6):
-            return f"your {l!r} accuracy is {acc[l]:g} on 10 samples: count the samples whose predicted class has the label's {l} (hier.fine2coarse / fine2group)"
+            return (f"your {l!r} accuracy is {acc[l]:g} on 10 samples: count the samples whose predicted class has "
+                    f"the label's {l} (hier.fine2coarse / fine2group)")
 
 @check.exercise('05.mistake_severity', why="the mean mistake severity says how bad the mistakes are whatever their "
-                "number: two models with equal accuracy can differ here, and the mean severity is (1 - accuracy) times it.")
+                "number: two models with equal accuracy can differ here, and the mean severity is (1 - accuracy) "
+                "times it.")
 def _(f):
     S = torch.tensor([[0., 1., 3.], [2., 0., 1.], [4., 5., 0.]])
     target = torch.tensor([0, 0, 1, 2, 2, 1, 0, 2, 1, 0])
     pred = torch.tensor([0, 2, 0, 1, 2, 1, 2, 2, 1, 0])
-    got = _number(_ret(f, pred, target, S.clone(), what="a number, the mean severity of the mistakes"), 'the mean mistake severity')
+    got = _ret(f, pred, target, S.clone(), what="a number, the mean severity of the mistakes")
+    got = _number(got, 'the mean mistake severity')
     wrong = pred != target
     ref = S[target, pred][wrong].mean().item()
     if not _close(got, ref, 1e-5):
-        if _close(got, S[target, pred].mean().item(), 1e-5): return f"you averaged over all 10 samples; only the {int(wrong.sum())} mistakes count"
-        if _close(got, S[pred, target][wrong].mean().item(), 1e-5): return "you read S[prediction, label]; the cost of answering p when the truth is y is S[y, p]"
-        return f"on 10 samples with {int(wrong.sum())} mistakes your mean is {got:g}: average S[label, prediction] over the mistakes"
+        if _close(got, S[target, pred].mean().item(), 1e-5):
+            return f"you averaged over all 10 samples; only the {int(wrong.sum())} mistakes count"
+        if _close(got, S[pred, target][wrong].mean().item(), 1e-5):
+            return "you read S[prediction, label]; the cost of answering p when the truth is y is S[y, p]"
+        return (f"on 10 samples with {int(wrong.sum())} mistakes your mean is {got:g}: average S[label, prediction] "
+                "over the mistakes")
     right = _ret(f, target.clone(), target, S.clone(), what="0. when every answer is right")
     v = _number(right, 'the mean mistake severity')
     if v != 0: return f"when every answer is right you return {v}: there is no mistake to average, return 0."
@@ -401,19 +481,27 @@ def _(f):
 @check.exercise('05.crm', why="CRM re-decides with the model's own probabilities: the Bayes decision for the severity, "
                 "without retraining, and only as good as the calibration of those probabilities.")
 def _(f):
-    S = torch.tensor([[0., 1., 4., 4.], [1., 0., 4., 4.], [4., 4., 0., 1.], [4., 4., 1., 0.]]) + torch.tensor([[0., 0., 0., .5]] * 4).T * (1 - torch.eye(4))
-    z = torch.tensor([[0.39, 0.04, 0.28, 0.29], [0.33, 0.61, 0.03, 0.03], [0.09, 0.41, 0.22, 0.28], [0.09, 0.45, 0.04, 0.42]]).log()
-    got = _tensor(_ret(f, z.clone(), S.clone(), what="one class index per sample, a (4,) tensor"), 'class indices', (4,), torch.long)
+    S = torch.tensor([[0., 1., 4., 4.], [1., 0., 4., 4.], [4., 4., 0., 1.], [4.5, 4.5, 1.5, 0.]])   # not symmetric
+    z = torch.tensor([[0.39, 0.04, 0.28, 0.29], [0.33, 0.61, 0.03, 0.03],
+                      [0.09, 0.41, 0.22, 0.28], [0.09, 0.45, 0.04, 0.42]]).log()
+    got = _ret(f, z.clone(), S.clone(), what="one class index per sample, a (4,) tensor")
+    got = _tensor(got, 'class indices', (4,), torch.long)
     risk = z.softmax(-1) @ S
     ref = risk.argmin(-1)
     if torch.equal(got, ref): return
     i = int((got != ref).nonzero()[0])
-    if torch.equal(got, z.argmax(-1)): return f"sample {i}: you answered the most likely class; CRM answers the class of lowest expected severity p @ S"
-    if torch.equal(got, risk.argmax(-1)): return f"sample {i}: you answered the class of highest expected severity; take the lowest"
+    if torch.equal(got, z.argmax(-1)):
+        return (f"sample {i}: you answered the most likely class; CRM answers the class of lowest expected severity "
+                "p @ S")
+    if torch.equal(got, risk.argmax(-1)):
+        return f"sample {i}: you answered the class of highest expected severity; take the lowest"
     if torch.equal(got, (z.softmax(-1) @ S.T).argmin(-1)):
-        return f"sample {i}: you read S[j, y]; the expected cost of answering j is Σ_y p_y S[y, j], the column j of p @ S"
-    if torch.equal(got, (z @ S).argmin(-1)): return f"sample {i}: you weighted the severities by the logits; use the probabilities (softmax)"
-    return f"sample {i}: class {got[i].item()} does not have the lowest expected severity Σ_y p_y S[y, j] under the softmax"
+        return (f"sample {i}: you read S[j, y]; the expected cost of answering j is Σ_y p_y S[y, j], the column j of "
+                "p @ S")
+    if torch.equal(got, (z @ S).argmin(-1)):
+        return f"sample {i}: you weighted the severities by the logits; use the probabilities (softmax)"
+    return (f"sample {i}: class {got[i].item()} does not have the lowest expected severity Σ_y p_y S[y, j] under the "
+            "softmax")
 
 # %% ../nbs/16a_checks_core.ipynb #k022
 @check.exercise('08.severities', why="the mean severity is (1 - accuracy) × the mean mistake severity: read both, "
@@ -421,21 +509,27 @@ def _(f):
 def _(f):
     for counts, w in (([6, 2, 1, 1], (1., 2., 3.)), ([50, 10, 0, 40], (1., 2., 5.)), ([10, 0, 0, 0], (1., 2., 3.))):
         got = _ret(f, list(counts), w, what="a pair (mean severity, mean mistake severity)")
-        if not isinstance(got, (tuple, list)) or len(got) != 2: return "return two numbers, (mean severity, mean mistake severity)"
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            return "return two numbers, (mean severity, mean mistake severity)"
         ms, mms = (_number(v, 'a severity') for v in got)
         cost = sum(c * wi for c, wi in zip(counts[1:], w))
         n, wrong = sum(counts), sum(counts[1:])
         ref_ms, ref_mms = cost / n, (cost / wrong if wrong else 0.)
         at = f"for counts {counts} and weights {w}"
         if not _close(ms, ref_ms, 1e-6):
-            if _close(ms, ref_mms, 1e-6): return f"{at} your mean severity averages over the mistakes only; it is over all {n} samples (a right answer costs 0)"
-            return f"{at} your mean severity is {ms:g}: weight each level's count by its severity and average over all {n} samples"
+            if _close(ms, ref_mms, 1e-6):
+                return (f"{at} your mean severity averages over the mistakes only; it is over all {n} samples (a "
+                        "right answer costs 0)")
+            return (f"{at} your mean severity is {ms:g}: weight each level's count by its severity and average over "
+                    f"all {n} samples")
         if not _close(mms, ref_mms, 1e-6):
             if wrong == 0: return f"{at} there is no mistake: return 0. for the mean mistake severity (you gave {mms})"
-            if _close(mms, ref_ms, 1e-6): return f"{at} your mean mistake severity averages over all {n} samples; only the {wrong} mistakes count"
+            if _close(mms, ref_ms, 1e-6):
+                return f"{at} your mean mistake severity averages over all {n} samples; only the {wrong} mistakes count"
             return f"{at} your mean mistake severity is {mms:g}: the same total cost, over the {wrong} mistakes"
 
-@check.exercise('08.chance_severity', why="a severity number means little alone: chance is the floor a model must beat, "
+@check.exercise('08.chance_severity', why="a severity number means little alone: chance is the floor a model must "
+                                          "beat, "
                 "and it changes with the hierarchy and the weights, so numbers compare only under the same ones.")
 def _(f):
     for h, w in ((_tiny(), (1., 2., 3.)), (Hierarchy.cifar100(), (1., 2., 3.)), (_tiny(), (1., 1., 10.))):

@@ -31,7 +31,8 @@ def _sev_shift(hier, w): return torch.tensor((0.,) + tuple(w)[::-1])[hier.lca]
 
 RIGHT = {'00.lca_level': lca_level, '00.severity_from_lca': severity_from_lca}
 WRONG = {
-    '00.lca_level': [(_lca_no_group, "different superclasses of the group"), (_lca_swapped, "levels are 0 (same class)")],
+    '00.lca_level': [(_lca_no_group, "different superclasses of the group"),
+                     (_lca_swapped, "levels are 0 (same class)")],
     '00.severity_from_lca': [(_sev_ones_diag, "a right answer (the diagonal) costs nothing"),
                              (_sev_asym, "your matrix is not symmetric: S[0, 1] = 1 but S[1, 0] = 0"),
                              (_sev_shift, "which of the three weights belongs to that LCA level")],

@@ -19,7 +19,8 @@ def _hp_fine(nf, hier): return (nf + 1) * hier.n_fine
 
 RIGHT = {'02.coarse_logprobs': coarse_logprobs, '02.head_params': head_params}
 WRONG = {
-    '02.coarse_logprobs': [(_lp_sum_logits, "you summed the logits"), (_lp_probs, "those are probabilities; return their log"),
+    '02.coarse_logprobs': [(_lp_sum_logits, "you summed the logits"), (_lp_probs, "those are probabilities; return "
+                                                                                  "their log"),
                            (_lp_naive, "underflows to 0"), (_lp_max, "sums to")],
     '02.head_params': [(_hp_no_bias, "short by exactly the number of outputs"), (_hp_fine, "the fine head only")],
 }

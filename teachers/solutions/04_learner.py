@@ -47,7 +47,8 @@ def _lr_full_cosine(step, total, max_lr, warmup):
 
 RIGHT = {'04.lr_recorder': LRRecorder, '04.warmup_cosine': lr_at}
 WRONG = {
-    '04.lr_recorder': [(_RecAll, "validation batches call after_batch too"), (_RecNoReset, "start a new list in before_fit"),
+    '04.lr_recorder': [(_RecAll, "validation batches call after_batch too"),
+                       (_RecNoReset, "start a new list in before_fit"),
                        (_RecBefore, "lag one batch behind"), (_RecOtherName, "no attribute `lrs`"),
                        (LRRecorder(), "pass the class itself")],
     '04.warmup_cosine': [(_lr_linear_decay, "a half-cosine falls slowly"), (_lr_no_warmup, "the warm-up starts from 0"),

@@ -14,15 +14,16 @@ def crm(fine_logits, S):
 
 # typical wrong answers
 def _la_coarse_wrong(pred, target, hier):   # compares the superclass of the prediction with the fine label
-    return {'fine': (pred == target).float().mean().item(), 'coarse': (hier.fine2coarse[pred] == target).float().mean().item(),
-            'group': (hier.fine2group[pred] == hier.fine2group[target]).float().mean().item()}
+    acc = lambda a, b: (a == b).float().mean().item()
+    return {'fine': acc(pred, target), 'coarse': acc(hier.fine2coarse[pred], target),
+            'group': acc(hier.fine2group[pred], hier.fine2group[target])}
 def _la_counts(pred, target, hier):
     p, t = hier.labels(pred), hier.labels(target)
     return {l: (p[l] == t[l]).sum().item() for l in ('fine', 'coarse', 'group')}
 def _la_group_is_coarse(pred, target, hier):
     p, t = hier.labels(pred), hier.labels(target)
-    return {'fine': (p['fine'] == t['fine']).float().mean().item(), 'coarse': (p['coarse'] == t['coarse']).float().mean().item(),
-            'group': (p['coarse'] == t['coarse']).float().mean().item()}
+    acc = lambda l: (p[l] == t[l]).float().mean().item()
+    return {'fine': acc('fine'), 'coarse': acc('coarse'), 'group': acc('coarse')}
 
 def _ms_all(pred, target, S): return S[target, pred].mean().item()
 def _ms_transposed(pred, target, S):

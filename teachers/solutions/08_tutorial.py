@@ -25,5 +25,6 @@ RIGHT = {'08.severities': severities, '08.chance_severity': chance_severity}
 WRONG = {
     '08.severities': [(_sv_swapped, "averages over the mistakes only"), (_sv_all, "only the 4 mistakes count"),
                       (_sv_nan, "there is no mistake: return 0.")],
-    '08.chance_severity': [(_cs_offdiag, "you averaged over the wrong answers only"), (_cs_levels, "every (label, answer) pair")],
+    '08.chance_severity': [(_cs_offdiag, "you averaged over the wrong answers only"),
+                           (_cs_levels, "every (label, answer) pair")],
 }
