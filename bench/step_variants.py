@@ -7,6 +7,7 @@ slows them alike); per-step medians and the ratio to the baseline are printed. N
 
     python bench/step_variants.py [--steps 4] [--rounds 5] [--bs 256] [--device cpu] [--only base,foreach,...]
     python bench/step_variants.py --profile        # also the per-operator profile of one baseline step
+    python bench/step_variants.py --eval           # also the validation forward's cost against a training step
 
 Variants (the baseline is what `Learner` does today: AdamW with PyTorch's default implementation, zero_grad to None,
 channels_last weights and batches, mkldnn on, all threads):
@@ -108,6 +109,29 @@ def run_variants(h, dev, prec, bs, steps, rounds, only=None):
         print(f"{k:16s} {1e3 * v:8.0f} {bs / v:7.1f} {med['base'] / v:12.3f}   {1e3 * min(times[k]):.0f}..{1e3 * max(times[k]):.0f}")
     return med, times
 
+def run_eval(h, dev, prec, bs, rounds):
+    "Validation cost: eval-mode forward under no_grad (what Learner does) and under inference_mode, per image, vs a training step."
+    model, _, step = make_step(h, dev, prec)
+    dtype = precision_dtype(prec)
+    (xb, yb), = batches(h, dev, bs, 1)
+    def fwd(ctx):
+        model.eval()
+        with ctx(), torch.autocast(dev.type, dtype=dtype or torch.float32, enabled=dtype is not None): model(xb)
+        model.train()
+    fns = {'train step': lambda: step(xb, yb), 'eval no_grad': lambda: fwd(torch.no_grad),
+           'eval inference_mode': lambda: fwd(torch.inference_mode)}
+    for f in fns.values(): f()
+    times = {k: [] for k in fns}
+    for r in range(rounds):
+        for k, f in fns.items():
+            sync(dev); t = time.perf_counter(); f(); sync(dev); times[k].append(time.perf_counter() - t)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"\nvalidation cost (batch {bs}, medians of {rounds} rounds): " + ', '.join(
+        f"{k} {1e3 * v:.0f} ms ({bs / v:.0f} img/s)" for k, v in med.items())
+        + f"; an eval image costs {med['eval no_grad'] / med['train step']:.2f} of a training image; "
+          f"no_grad / inference_mode = {med['eval no_grad'] / med['eval inference_mode']:.3f}")
+    return med
+
 PHASES = ('forward', 'backward', 'optimizer')
 
 def profile_step(h, dev, prec, bs, n=2, top=15, step=None):
@@ -171,6 +195,7 @@ if __name__ == '__main__':
     p.add_argument('--precision', default='auto')
     p.add_argument('--only', default=None, help='comma-separated variants to compare with base')
     p.add_argument('--profile', action='store_true', help='also print the per-operator profile of the baseline step')
+    p.add_argument('--eval', action='store_true', help='also time the validation forward (no_grad vs inference_mode) against a step')
     p.add_argument('--threads', type=int, default=None, help='torch.set_num_threads for the whole run (default: PyTorch\'s)')
     args = p.parse_args()
     if args.threads: torch.set_num_threads(args.threads)
@@ -179,4 +204,5 @@ if __name__ == '__main__':
     h = Hierarchy.cifar100()
     prec = choose_precision(dev, args.precision)
     if args.profile: profile_step(h, dev, prec, args.bs)
+    if args.eval: run_eval(h, dev, prec, args.bs, args.rounds)
     if args.rounds > 0: run_variants(h, dev, prec, args.bs, args.steps, args.rounds, args.only.split(',') if args.only else None)

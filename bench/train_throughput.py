@@ -186,4 +186,6 @@ print(f"\ncompile='auto' here: compiler {'available' if compiler_available(dev) 
       f"(assumed to take up to {budget:.0f} s), and keeps it only if compiled steps measure faster (bench/compile.py)")
 
 if args.profile: step_variants.profile_step(h, dev, new, args.bs)
-if args.variants: step_variants.run_variants(h, dev, new, args.bs, max(2, args.steps // 2), args.rounds)
+if args.variants:
+    step_variants.run_eval(h, dev, new, args.bs, args.rounds)
+    step_variants.run_variants(h, dev, new, args.bs, max(2, args.steps // 2), args.rounds)
