@@ -14,8 +14,12 @@ shapes): what the step could reach if everything between the convolutions (batch
 casts, the optimiser) cost nothing. Not a test: run it by hand.
 
     python bench/train_throughput.py [--steps 8] [--rounds 3] [--bs 256] [--workers 2] [--per-class 100]
+                                     [--device cpu|cuda] [--threads N] [--profile] [--variants]
+
+--profile adds the per-operator profile of one of hiercifar's training steps (torch.profiler: forward, backward,
+optimiser; self time per operator); --variants times the step variants of bench/step_variants.py side by side.
 """
-import argparse, statistics, tempfile, time
+import argparse, statistics, sys, tempfile, time
 from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -30,9 +34,17 @@ p.add_argument('--rounds', type=int, default=3, help='alternating blocks per pip
 p.add_argument('--bs', type=int, default=256)
 p.add_argument('--per-class', type=int, default=100, help='generated training images per class (full size: 500)')
 p.add_argument('--workers', type=int, default=2, help="DataLoader workers of the course reports' pipeline")
+p.add_argument('--device', default=None, help='cpu or cuda (default: CUDA when available)')
+p.add_argument('--threads', type=int, default=None, help="torch.set_num_threads for the whole run (default: PyTorch's)")
+p.add_argument('--profile', action='store_true', help="print the per-operator profile of hiercifar's training step")
+p.add_argument('--variants', action='store_true', help='time the step variants of bench/step_variants.py side by side')
 args = p.parse_args()
+if args.threads: torch.set_num_threads(args.threads)
 
-dev = default_device()
+dev = torch.device(args.device) if args.device else default_device()
+if dev.type == 'cuda' and not torch.cuda.is_available(): sys.exit("--device cuda asked for, but PyTorch sees no CUDA GPU here")
+sys.path.insert(0, str(Path(__file__).parent))
+import step_variants
 h = Hierarchy.cifar100()
 root = Path(tempfile.mkdtemp())
 t0 = time.perf_counter(); write_synthetic_cifar100(root, args.per_class, 10, seed=0)
@@ -77,7 +89,7 @@ dl = torch.utils.data.DataLoader(Unchecked(str(root), train=True, transform=tf),
                                  pin_memory=dev.type == 'cuda')
 def report_batches():
     while True:
-        for x, y in dl: yield x.to(dev), h.labels(y.to(dev))
+        for x, y in dl: yield x.to(dev, non_blocking=True), h.labels(y.to(dev, non_blocking=True))
 
 pipes = {'course reports (fp32, NCHW, PIL)': (report_batches(), make_step(False, 'fp32')[1]),
          f'hiercifar before ({old}, channels_last)': (fast_batches(0), make_step(True, old)[1])}
@@ -160,3 +172,20 @@ best_k = max(med, key=med.get)
 pct, ratio = 100 * med[best_k] * flops_per_img / 1e9 / peak, med[best_k] / base
 print(f"\nissue 19's goals for {best_k}: step >= 75% of the matmul peak: {'met' if pct >= 75 else 'NOT met'} ({pct:.0f}%); "
       f">= 1.7x the course reports' pipeline: {'met' if ratio >= 1.7 else 'NOT met'} ({ratio:.2f}x)")
+share = conv_s / (args.bs / med[best_k])
+gpu = dev.type == 'cuda'
+print(f"issue 25's goals: the step at >= 90% of its convolution ceiling: {'met' if share >= 0.9 else 'NOT met'} ({100 * share:.0f}%)"
+      + (f"; on a GPU >= 5x the course reports' pipeline: {'met' if ratio >= 5 else 'NOT met'} ({ratio:.2f}x)" if gpu else ''))
+
+# torch.compile: what Learner(compile='auto') would decide for a 30-epoch CIFAR-100 run at this step time
+from hiercifar.learner import compiler_available, COMPILE_BUDGET_S, COMPILE_SHARE
+rest = 30 * (50_000 // args.bs) * args.bs / max(med.values())
+budget = COMPILE_BUDGET_S.get(dev.type, float('inf'))
+print(f"\ncompile='auto' here: compiler {'available' if compiler_available(dev) else 'NOT available (eager)'}; a 30-epoch "
+      f"CIFAR-100 run of about {rest / 60:.0f} min {'would try' if budget <= COMPILE_SHARE * rest else 'would not try'} a compile "
+      f"(assumed to take up to {budget:.0f} s), and keeps it only if compiled steps measure faster (bench/compile.py)")
+
+if args.profile: step_variants.profile_step(h, dev, new, args.bs)
+if args.variants:
+    step_variants.run_eval(h, dev, new, args.bs, args.rounds)
+    step_variants.run_variants(h, dev, new, args.bs, max(2, args.steps // 2), args.rounds)
