@@ -29,7 +29,8 @@ def _tensor(got, shape, what:str):
 def _close(got, want, rtol=1e-4) -> bool:
     "Equal up to float32 rounding, relative to the size of the values."
     got, want = torch.as_tensor(got, dtype=torch.float64), torch.as_tensor(want, dtype=torch.float64)
-    return bool(torch.isfinite(got).all()) and torch.allclose(got, want, rtol=rtol, atol=rtol * float(want.abs().max().clamp(min=1)))
+    atol = rtol * float(want.abs().max().clamp(min=1))
+    return bool(torch.isfinite(got).all()) and torch.allclose(got, want, rtol=rtol, atol=atol)
 
 def _fmt(t) -> str:
     "A short tensor or list, rounded: for hints."
@@ -64,11 +65,13 @@ def _(f):
         except Exception as e: return f"check_split({s!r}) raised {type(e).__name__}: {e}; {s!r} is a valid split"
         if (h := _none(got, "the split: 'official', or the train fraction as a float")): return h
         if got != want or type(got) is not type(want):
-            return f"check_split({s!r}) returned {got!r} ({type(got).__name__}); return 'official' as it is, and a fraction as a float"
+            return (f"check_split({s!r}) returned {got!r} ({type(got).__name__}); "
+                    f"return 'official' as it is, and a fraction as a float")
     for s in (0, 1, 1.5, -0.2, float('nan'), 'abc', None):
         try: got = f(s)
         except ValueError as e:
-            if str(s) not in str(e): return f"the error for {s!r} should say what it got ({s!r}) and what a split must be; yours: {e}"
+            if str(s) not in str(e):
+                return f"the error for {s!r} should say what it got ({s!r}) and what a split must be; yours: {e}"
             continue
         except Exception as e:
             return f"check_split({s!r}) raised {type(e).__name__}, not ValueError: turn every bad value into one clear ValueError"
@@ -119,7 +122,8 @@ def _(f):
     if (h := _tensor(got, (64,), 'one class index per row')): return h
     want = conditional_risk(P.log(), S).argmin(-1)
     bad = (got.long() != want).nonzero().flatten()
-    if len(bad): return f"row {int(bad[0])} (p = {_fmt(P[bad[0]])}) answered {int(got[bad[0]])}: is its expected severity the smallest?"
+    if len(bad):
+        return f"row {int(bad[0])} (p = {_fmt(P[bad[0]])}) answered {int(got[bad[0]])}: is its expected severity the smallest?"
 
 # %% ../nbs/16b_checks_lessons.ipynb #b11b
 def _spearman(a, b) -> float:
@@ -164,7 +168,8 @@ def _(f):
         i, j = divmod(int(asym.argmax()), 6)
         return (f"your matrix is not symmetric: S[{i}, {j}] = {S[i, j]:.4g} but S[{j}, {i}] = {S[j, i]:.4g}; "
                 f"how often i is taken for j and j for i are two halves of one confusion")
-    if S.diagonal().abs().max() > 0: return f"the diagonal should be 0 (a right answer costs nothing), yours is {_fmt(S.diagonal())}"
+    if S.diagonal().abs().max() > 0:
+        return f"the diagonal should be 0 (a right answer costs nothing), yours is {_fmt(S.diagonal())}"
     iu = torch.triu_indices(6, 6, 1)
     s, conf = S[iu[0], iu[1]], (C + C.T)[iu[0], iu[1]].double()
     if not (math.isclose(s.min(), 1., rel_tol=1e-5) and math.isclose(s.max(), 3., rel_tol=1e-5)):
@@ -174,7 +179,8 @@ def _(f):
         a, b = order[k], order[k + 1]
         if s[a] > s[b] + 1e-6:
             (i, j), (u, v) = iu[:, a].tolist(), iu[:, b].tolist()
-            return (f"classes {i} and {j} are confused more often than {u} and {v} (C[i, j] + C[j, i] = {conf[a]:.3f} > {conf[b]:.3f}) "
+            return (f"classes {i} and {j} are confused more often than {u} and {v} "
+                    f"(C[i, j] + C[j, i] = {conf[a]:.3f} > {conf[b]:.3f}) "
                     f"but cost more (S = {s[a]:.3f} > {s[b]:.3f}): a frequent confusion should be a mild mistake")
 
 # %% ../nbs/16b_checks_lessons.ipynb #b12b
@@ -190,9 +196,11 @@ def _(f):
         want = _lt_counts(n_max, C, rho)
         if got.is_floating_point():
             return f"lt_counts({n_max}, {C}, {rho:g}) gave floats: a class has a whole number of images (take the floor)"
-        if int(got[0]) != n_max: return f"the largest class should keep all n_max = {n_max} images, yours has {int(got[0])}"
+        if int(got[0]) != n_max:
+            return f"the largest class should keep all n_max = {n_max} images, yours has {int(got[0])}"
         if int(got[-1]) != int(want[-1]):
-            return (f"lt_counts({n_max}, {C}, {rho:g}): your smallest class has {int(got[-1])} images, but the ratio of largest to "
+            return (f"lt_counts({n_max}, {C}, {rho:g}): your smallest class has {int(got[-1])} images, "
+                    f"but the ratio of largest to "
                     f"smallest should be ρ = {rho:g}: the last class's exponent is −1 (divide its rank by C − 1)")
         bad = (got.long() != want).nonzero().flatten()
         if len(bad):
@@ -200,7 +208,8 @@ def _(f):
             return (f"lt_counts({n_max}, {C}, {rho:g})[{i}] = {int(got[i])}: n_max · ρ^(−{i}/{C - 1}) = "
                     f"{n_max * rho ** (-i / (C - 1)):.2f}, and a class has the whole images below that (floor, not round)")
 
-@check.exercise('12.cb_weights', why="the effective number (1 − β^n)/(1 − β) grows slower than n: β → 0 weighs every class "
+@check.exercise('12.cb_weights', why="the effective number (1 − β^n)/(1 − β) grows slower than n: "
+                "β → 0 weighs every class "
                 "alike, β → 1 approaches 1/n (Cui et al. 2019), and the normalisation keeps the loss's scale.")
 def _(f):
     counts = torch.tensor([5000, 1200, 300, 50, 5])
@@ -214,10 +223,12 @@ def _(f):
                         f"classes (5), so that the loss keeps its scale")
             if got[0] > got[-1]:
                 return f"for β = {beta} the class of 5000 images weighs more than the class of 5: rare classes should weigh more"
-            return f"for counts {counts.tolist()} and β = {beta} you gave {_fmt(got)}: the weight of a class is (1 − β)/(1 − β^n)"
+            return (f"for counts {counts.tolist()} and β = {beta} you gave {_fmt(got)}: "
+                    f"the weight of a class is (1 − β)/(1 − β^n)")
 
 # %% ../nbs/16b_checks_lessons.ipynb #b13b
-@check.exercise('13.log_softmax', why="log p = z − max − log Σ exp(z − max) never overflows (exp of a number ≤ 0 is ≤ 1) and "
+@check.exercise('13.log_softmax', why="log p = z − max − log Σ exp(z − max) never overflows "
+                "(exp of a number ≤ 0 is ≤ 1) and "
                 "never takes log 0 (the sum is at least 1): that is why cross-entropy takes logits, not probabilities.")
 def _(f):
     g = torch.Generator().manual_seed(0)
@@ -225,7 +236,8 @@ def _(f):
     got = call(f, z)
     if (h := _tensor(got, (4, 5), 'log-probabilities of the same shape as the logits')): return h
     if not _close(got, F.log_softmax(z, 1), 1e-5):
-        if _close(got, F.log_softmax(z, 0), 1e-5): return "your log-softmax normalises each column: normalise each row (dim=1), one per image"
+        if _close(got, F.log_softmax(z, 0), 1e-5):
+            return "your log-softmax normalises each column: normalise each row (dim=1), one per image"
         return f"for small logits your values differ from log p_k = z_k − log Σ_j exp(z_j): row 0 gives {_fmt(got[0])}"
     big = torch.tensor([[1e4, 0., -1e4], [-1e4, 1e4, 1e4 - 1.]])
     got = call(f, big)
@@ -249,10 +261,12 @@ def _(f):
         if (h := _none(got, 'the mean loss, a 0-dim tensor')): return h
         want = F.cross_entropy(z, y, label_smoothing=eps)
         if not _close(got, want, 1e-5):
-            if eps == 0: return f"with ε = 0 your loss {float(got):.4f} should be plain cross-entropy, {float(want):.4f}"
+            if eps == 0:
+                return f"with ε = 0 your loss {float(got):.4f} should be plain cross-entropy, {float(want):.4f}"
             q = torch.full_like(z, eps / 4); q[torch.arange(6), y] = 1 - eps
             if _close(got, -(q * z.log_softmax(1)).sum(1).mean(), 1e-5):
-                return ("you spread ε over the C − 1 other classes; PyTorch (and Szegedy et al.) spread it over all C, the label "
+                return ("you spread ε over the C − 1 other classes; PyTorch (and Szegedy et al.) "
+                        "spread it over all C, the label "
                         "included: ε/C everywhere, plus 1 − ε on the label")
             return f"with ε = {eps} your loss is {float(got):.4f}: the target is 1 − ε on the label and ε/C on every class"
 
@@ -267,11 +281,14 @@ def _(f):
         ref.grad = gr.clone(); opt.step()
         out = call(f, w, gr.clone(), buf, 0.1, 0.9)
         if (h := _none(out, 'the pair (new weights, new buffer)')): return h
-        if not (isinstance(out, tuple) and len(out) == 2): return "return two things: (the new weights, the new momentum buffer)"
+        if not (isinstance(out, tuple) and len(out) == 2):
+            return "return two things: (the new weights, the new momentum buffer)"
         w, buf = out
         if not _close(w, ref.detach(), 1e-5):
-            if k == 0: return "after the first step (buffer None) the buffer is the gradient itself, and w moves by −lr · b"
-            if _close(w, w0 - 0.1 * sum(grads[:k + 1]), 1e-5): return f"after step {k + 1} your weights ignore the momentum: b ← μ·b + g"
+            if k == 0:
+                return "after the first step (buffer None) the buffer is the gradient itself, and w moves by −lr · b"
+            if _close(w, w0 - 0.1 * sum(grads[:k + 1]), 1e-5):
+                return f"after step {k + 1} your weights ignore the momentum: b ← μ·b + g"
             return (f"after step {k + 1} your weights differ from torch.optim.SGD's: its buffer adds the whole gradient, "
                     f"b ← μ·b + g (no factor 1 − μ), and the step is w ← w − lr·b")
 
@@ -286,7 +303,8 @@ def _(f):
     got = call(f, a, p, n, 0.5)
     if (h := _none(got, 'the mean loss over the triplets, a 0-dim tensor')): return h
     got = torch.as_tensor(got)
-    if got.numel() != 1: return f"return the mean over the triplets (one number), not one loss per triplet (shape {tuple(got.shape)})"
+    if got.numel() != 1:
+        return f"return the mean over the triplets (one number), not one loss per triplet (shape {tuple(got.shape)})"
     want = triplet_loss(a, p, n, 0.5, 'squared')
     if _close(got, want, 1e-5): return None
     if _close(got, ((a - p).pow(2).sum(1) - (a - n).pow(2).sum(1) + 0.5).mean(), 1e-5):
@@ -294,7 +312,8 @@ def _(f):
     if _close(got, triplet_loss(a, p, n, 0.5, 'euclidean'), 1e-5):
         return "you used the Euclidean distance; this exercise asks for the squared distance ‖a − p‖² (no square root)"
     if _close(got, want * len(a), 1e-5): return "take the mean over the triplets, not the sum"
-    return f"for 8 random triplets and margin 0.5 your loss is {float(got):.4f}: the mean of [‖a − p‖² − ‖a − n‖² + margin]₊"
+    return (f"for 8 random triplets and margin 0.5 your loss is {float(got):.4f}: "
+            f"the mean of [‖a − p‖² − ‖a − n‖² + margin]₊")
 
 @check.exercise('14.batch_hard', why="batch-hard mining trains on each anchor's worst case in the batch: the farthest "
                 "image of its class and the nearest of another (Hermans et al. 2017).")
@@ -304,13 +323,15 @@ def _(f):
     D = pair_dists(torch.randn(8, 3, generator=g), 'squared')
     out = call(f, D, labels)
     if (h := _none(out, 'the pair (p_idx, n_idx)')): return h
-    if not (isinstance(out, tuple) and len(out) == 2): return "return two index tensors: (the hardest positive, the hardest negative) of each anchor"
+    if not (isinstance(out, tuple) and len(out) == 2):
+        return "return two index tensors: (the hardest positive, the hardest negative) of each anchor"
     p, n = (torch.as_tensor(t).long() for t in out)
     wp, wn, _ = hardest(D, *triplet_masks(labels))
     for i in range(8):
         if labels[p[i]] != labels[i] or p[i] == i:
             return f"anchor {i} (class {int(labels[i])}): your positive {int(p[i])} is not another image of its class"
-        if labels[n[i]] == labels[i]: return f"anchor {i} (class {int(labels[i])}): your negative {int(n[i])} is of the same class"
+        if labels[n[i]] == labels[i]:
+            return f"anchor {i} (class {int(labels[i])}): your negative {int(n[i])} is of the same class"
         if p[i] != wp[i]:
             return (f"anchor {i}: your positive {int(p[i])} is at distance {D[i, p[i]]:.3f}, but another image of its class is "
                     f"{'farther' if D[i, wp[i]] > D[i, p[i]] else 'nearer'}: the hardest positive is the farthest")
@@ -333,9 +354,11 @@ def _(f):
     if (h := _none(got, 'the mean squared error, a number')): return h
     if isinstance(got, torch.Tensor):
         if got.numel() != 1: return f"return one number (the mean over every value), not shape {tuple(got.shape)}"
-        if got.requires_grad: return "your error carries a gradient graph: measure inside torch.no_grad() (and return .item())"
+        if got.requires_grad:
+            return "your error carries a gradient graph: measure inside torch.no_grad() (and return .item())"
     v = float(got)
-    if math.isclose(v, want * x.numel(), rel_tol=1e-4): return "that is the sum of squared errors: take the mean over every value"
+    if math.isclose(v, want * x.numel(), rel_tol=1e-4):
+        return "that is the sum of squared errors: take the mean over every value"
     if not math.isclose(v, want, rel_tol=1e-4):
         return (f"your error is {v:.4f}; it should be the same on every call: is dropout still on? (a measurement runs the "
                 f"autoencoder in eval mode)")
@@ -359,4 +382,5 @@ def _(f):
     before = [q.clone() for q in m.body.parameters()]
     opt = torch.optim.SGD([q for q in m.parameters() if q.requires_grad], lr=0.1)
     m(torch.randn(4, 6)).sum().backward(); opt.step()
-    if any(not torch.equal(a, b) for a, b in zip(before, m.body.parameters())): return "a training step still changed the body's weights"
+    if any(not torch.equal(a, b) for a, b in zip(before, m.body.parameters())):
+        return "a training step still changed the body's weights"
