@@ -9,6 +9,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .exercises import Checker, call
+from .experiments import grid_points
+from .metrics import conditional_risk
+from .data import lt_counts as _lt_counts
+from .losses import class_balanced_weights
+from .metric_learning import triplet_loss, hardest, triplet_masks, pair_dists
 
 # %% auto #0
 __all__ = ['check']
@@ -38,8 +43,6 @@ def _fmt(t) -> str:
     return str([round(v, 4) for v in t.double().flatten().tolist()]) if t.is_floating_point() else str(t.flatten().tolist())
 
 # %% ../nbs/16b_checks_lessons.ipynb #b06b
-from .experiments import grid_points
-
 @check.exercise('06.n_runs', why="a grid multiplies: every split × loss × random seed × grid point is a run, and its cost; "
                 "count before you train, and spend runs on random seeds before adding axes.")
 def _(f):
@@ -80,8 +83,6 @@ def _(f):
         return f"check_split({s!r}) returned {got!r} instead of raising ValueError{why}"
 
 # %% ../nbs/16b_checks_lessons.ipynb #b07b
-from .metrics import conditional_risk
-
 def _group_S():
     "Four classes in two groups ({0, 1}, {2, 3}): 1 within a group, 3 across; zero diagonal."
     S = torch.full((4, 4), 3.)
@@ -184,9 +185,6 @@ def _(f):
                     f"but cost more (S = {s[a]:.3f} > {s[b]:.3f}): a frequent confusion should be a mild mistake")
 
 # %% ../nbs/16b_checks_lessons.ipynb #b12b
-from .data import lt_counts as _lt_counts
-from .losses import class_balanced_weights
-
 @check.exercise('12.lt_counts', why="an exponential profile shrinks every class by the same factor ρ^(1/(C−1)): the "
                 "largest class keeps n_max images, the smallest n_max/ρ, and the classes between fall evenly on a log scale.")
 def _(f):
@@ -293,8 +291,6 @@ def _(f):
                     f"b ← μ·b + g (no factor 1 − μ), and the step is w ← w − lr·b")
 
 # %% ../nbs/16b_checks_lessons.ipynb #b14b
-from .metric_learning import triplet_loss, hardest, triplet_masks, pair_dists
-
 @check.exercise('14.triplet', why="the hinge [d(a, p) − d(a, n) + m]₊ is 0 for a triplet already m apart: only "
                 "triplets that break the margin move the embedding.")
 def _(f):
