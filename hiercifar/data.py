@@ -523,10 +523,12 @@ def lt_counts(n_max:int, n_classes:int, imbalance:float=100., # ratio of the lar
     if profile not in ('exp', 'step'): raise ValueError(f"profile must be 'exp' or 'step', got {profile!r}")
     if not 0 < mu < 1:
         raise ValueError(f"mu (the share of small classes in the step profile) must be in (0, 1), got {mu!r}")
-    r = torch.arange(n_classes, dtype=torch.float64)
-    if profile == 'exp': n = n_max * imbalance ** (-r / max(n_classes - 1, 1))
-    else: n = torch.where(r >= n_classes - round(mu * n_classes), n_max / imbalance, float(n_max))
-    return n.floor().long().clamp(min=1)
+    if profile == 'exp':   # LDAM-DRW's get_img_num_per_cls, term by term in Python floats: where n_max·ρ^(-r/(C-1)) is
+        # an integer it stays one (torch's vectorised pow can land one ulp low, and floor then loses an image)
+        d = max(n_classes - 1, 1)
+        n = [int(n_max * (1 / imbalance) ** (r / d)) for r in range(n_classes)]
+    else: n = [int(n_max / imbalance) if r >= n_classes - round(mu * n_classes) else int(n_max) for r in range(n_classes)]
+    return torch.tensor(n, dtype=torch.long).clamp(min=1)
 
 def long_tailed(part:Part, imbalance:float=100., # ratio of the largest to the smallest class
                 seed:int=0, order=None, # class ranking, largest first; default: by label

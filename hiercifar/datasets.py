@@ -12,7 +12,7 @@ __all__ = ['MARK', 'C10_DIR', 'C10_TRAIN', 'C10_FILES', 'CIFAR10_MEAN', 'CIFAR10
            'data_or_synthetic']
 
 # %% ../nbs/01b_datasets.ipynb #c005
-import contextlib, hashlib, os, re, shutil, sys, tempfile
+import collections, contextlib, hashlib, os, re, shutil, sys, tempfile, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -364,9 +364,9 @@ def _tiny_index(d:Path, root) -> tuple:
     train = []
     for w in wnids:
         folder = need(d/'train'/w/'images')
-        train += [(f'train/{w}/images/{f}', idx[w])
-                  for f in sorted((e.name for e in os.scandir(folder) if e.name.lower().endswith(('.jpeg', '.jpg'))),
-                                  key=_natural)]
+        fs = sorted((e.name for e in os.scandir(folder) if e.name.lower().endswith(('.jpeg', '.jpg'))), key=_natural)
+        if not fs: raise CorruptDataError(f"{folder} holds no JPEG images: every class needs some. {_tiny_redownload(root)}")
+        train += [(f'train/{w}/images/{f}', idx[w]) for f in fs]
     test, ann = [], need(d/'val'/'val_annotations.txt')
     for k, line in enumerate(ann.read_text().splitlines(), 1):
         if not line.strip(): continue
@@ -374,7 +374,11 @@ def _tiny_index(d:Path, root) -> tuple:
         if len(f) < 2 or f[1] not in idx:
             raise CorruptDataError(f"{ann}, line {k}: expected '<file>\\t<wnid>\\t…' with a wnid of wnids.txt, got "
                                    f"{line[:60]!r}. {_tiny_redownload(root)}")
+        if os.path.isabs(f[0]) or '..' in Path(f[0]).parts:   # a file name inside val/images, never outside
+            raise CorruptDataError(f"{ann}, line {k}: the path {f[0][:60]!r} leads outside {d/'val'/'images'}; image "
+                                   f"paths must stay inside the data folder. {_tiny_redownload(root)}")
         test.append((f'val/images/{f[0]}', idx[f[1]]))
+    if not test: raise CorruptDataError(f"{ann} lists no images: the test part would be empty. {_tiny_redownload(root)}")
     return names, train, test
 
 def _fingerprint(d:Path, rels:list, salt:str='') -> str:
@@ -385,6 +389,36 @@ def _fingerprint(d:Path, rels:list, salt:str='') -> str:
         except FileNotFoundError: raise FileNotFoundError(f"image file missing: {Path(d)/r}") from None
         h.update(f'{r}\0{st.st_size}\0{st.st_mtime_ns}\n'.encode())
     return h.hexdigest()[:16]
+
+def _header(path:str) -> tuple:
+    ("(height, width) from the file's header alone (Pillow reads no pixels); more pixels than Pillow's "
+     "`PIL.Image.MAX_IMAGE_PIXELS` (89.5 Mpx by default; None: no limit) is refused before anything is decoded.")
+    from PIL import Image
+    limit = Image.MAX_IMAGE_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+            Image.MAX_IMAGE_PIXELS = None   # Pillow's own check would stop here with its own words; ours names the file
+            try:
+                with Image.open(path) as im: w, h = im.size
+            finally: Image.MAX_IMAGE_PIXELS = limit
+    except (OSError, SyntaxError, ValueError) as e:
+        raise CorruptDataError(f"{path} is damaged or not an image ({_no_src(e)}): delete or replace the file") from None
+    if limit and w * h > limit:
+        raise CorruptDataError(f"{path}: its header announces a {w:,}×{h:,} image ({w * h / 1e6:,.0f} Mpx), more than "
+                               f"the limit of {limit / 1e6:.1f} Mpx (PIL.Image.MAX_IMAGE_PIXELS, against decompression "
+                               f"bombs): shrink the image or remove it")
+    return h, w
+
+def _no_src(e:Exception) -> str:
+    "A decoder's message without its C++ source location (`decode_jpeg, /__w/vision/…/decode_jpeg.cpp:171, ...`)."
+    m = re.sub(r'^\w+, ', '', str(e).splitlines()[0] if str(e) else type(e).__name__)
+    return re.sub(r'\S+\.(?:cpp|cc|cu|h|hpp):\d+,?\s*', '', m).strip(' ,')[:100] or type(e).__name__
+
+def _common_side(hw:list) -> int:
+    "The image side chosen for a folder: the most common shorter side among its files (ties: the larger side)."
+    n = collections.Counter(min(s) for s in hw)
+    return max(n, key=lambda s: (n[s], s))
 
 def _decode_one(path:str, raw:torch.Tensor, jpeg:bool) -> torch.Tensor:
     from torchvision.io import decode_jpeg, decode_image, ImageReadMode
@@ -397,15 +431,21 @@ def _decode_one(path:str, raw:torch.Tensor, jpeg:bool) -> torch.Tensor:
                 with Image.open(path) as im:
                     return torch.from_numpy(np.asarray(im.convert('RGB')).copy()).permute(2, 0, 1)
             except Exception: pass
-        raise CorruptDataError(f"{path} is not a readable image ({str(e).splitlines()[0][:100]})") from None
+        raise CorruptDataError(f"{path} is damaged ({_no_src(e)}): delete or replace the file") from None
 
-def _read_images(paths:list, size:int|None=None, # image side; None: the first image's (shorter) side
+def _read_images(paths:list, size:int|None=None, # image side; None: the most common shorter side (`_common_side`)
                  jpeg:bool=False,   # all JPEGs: decode a batch at a time with decode_jpeg
                  expect:str='',     # a data set whose images are all `size` × `size` (others: an error, not resized)
                  batch:int=1024) -> torch.Tensor:
     "Decode image files to one uint8 tensor (N, 3, size, size), RGB; other sizes resized (antialiased) unless `expect`."
     from torchvision.io import decode_jpeg, ImageReadMode
     from torchvision.transforms.v2.functional import resize, to_dtype
+    hw = [_header(p) for p in paths]   # every header first: too many pixels, or no image, before any decoding
+    if expect:
+        bad = next((k for k, s in enumerate(hw) if s != (size, size)), None)
+        if bad is not None:
+            raise CorruptDataError(f"{paths[bad]}: a {hw[bad][0]}×{hw[bad][1]} image, but {expect}'s are {size}×{size}")
+    if paths: size = size or _common_side(hw)
     out = None
     for lo in range(0, len(paths), batch):
         ps = paths[lo:lo + batch]
@@ -416,7 +456,6 @@ def _read_images(paths:list, size:int|None=None, # image side; None: the first i
         except RuntimeError:
             ims = [_decode_one(p, r, True) for p, r in zip(ps, raw)]   # find the file that fails, and name it
         if out is None:
-            size = size or min(ims[0].shape[-2:])
             out = torch.empty(len(paths), 3, size, size, dtype=torch.uint8)
         for k, (p, im) in enumerate(zip(ps, ims)):
             if im.dtype != torch.uint8: im = to_dtype(im, torch.uint8, scale=True)   # 16-bit PNGs
@@ -556,18 +595,25 @@ def _class_dirs(d:Path) -> list:
 def _folder_files(d:Path, classes:list) -> list:
     "[(path, label)] in torchvision's `make_dataset` order: class by class, then `os.walk` order, files sorted."
     from torchvision.datasets.folder import IMG_EXTENSIONS
-    out = []
+    out, dirs_seen, files_seen = [], set(), set()
     for i, c in enumerate(classes):
-        n = len(out)
-        for r, _, fs in sorted(os.walk(d/c, followlinks=True)):
-            out += [(os.path.join(r, f), i) for f in sorted(fs) if f.lower().endswith(IMG_EXTENSIONS)]
+        n, walked = len(out), []
+        for r, sub, fs in os.walk(d/c, followlinks=True):
+            real = os.path.realpath(r)
+            if real in dirs_seen: sub[:] = []; continue   # a symlink loop, or a folder already walked: once is enough
+            dirs_seen.add(real); walked.append((r, fs))
+        for r, fs in sorted(walked):
+            for f in sorted(fs):
+                p = os.path.join(r, f)
+                if f.lower().endswith(IMG_EXTENSIONS) and (real := os.path.realpath(p)) not in files_seen:
+                    files_seen.add(real); out.append((p, i))   # a file reached by two links counts once
         if len(out) == n:
             raise FileNotFoundError(f"{d/c} holds no image files ({', '.join(IMG_EXTENSIONS)}): every class folder "
                                     f"needs at least one")
     return out
 
 def load_folder(root,                  # a folder with one subfolder of images per class (or train/ and test/ or val/)
-                size:int|None=None,    # image side after resizing; None: the first image's shorter side
+                size:int|None=None,    # image side after resizing; None: the most common shorter side of the files
                 test_frac:float=0.2,   # share of every class kept for the test part (without a test/ folder)
                 seed:int=0,            # seed of that split
                 cache:bool=True        # keep the decoded images as a tensor file in `root`, and use it
@@ -596,6 +642,9 @@ def load_folder(root,                  # a folder with one subfolder of images p
     files = _folder_files(tdir, classes)
     n_train = len(files)
     if test_dir is not None:
+        if not _class_dirs(test_dir):
+            raise FileNotFoundError(f"{test_dir} has no class subfolders: the test part would be empty; put its images "
+                                    f"in one folder per class, as in {tdir}, or remove {test_dir}")
         files += [(p, classes.index(c)) for c in _class_dirs(test_dir) for p, _ in _folder_files(test_dir, [c])]
     rel = [os.path.relpath(p, d) for p, _ in files]
     key = _fingerprint(d, rel, f'folder-1 size={size}')

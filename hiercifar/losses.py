@@ -187,9 +187,15 @@ def class_balanced_weights(counts:torch.Tensor, beta:float=0.999) -> torch.Tenso
     return (w / w.sum() * len(n)).float()
 
 def focal(logits:torch.Tensor, target:torch.Tensor, gamma:float=2., weight:torch.Tensor|None=None) -> torch.Tensor:
-    "Mean focal loss -w_y (1-p_y)^γ log p_y."
-    lp = F.log_softmax(logits.float(), -1).gather(1, target[:, None])[:, 0]
-    fl = -(1 - lp.exp()) ** gamma * lp
+    "Mean focal loss -w_y (1-p_y)^γ log p_y, with finite, accurate gradients for every γ ≥ 0 and every logit."
+    z = logits.float()
+    if z.shape[-1] == 1: return (z * 0).sum(-1).mean()         # one class: p_y = 1 and the loss is 0
+    t = target[:, None]
+    # a = log((1-p_y)/p_y) = logsumexp over the other classes - z_y; then log p_y = -softplus(a) and
+    # log(1-p_y) = -softplus(-a): 1 - p_y is never formed, so nothing cancels and no (1-p)^(γ-1) = ∞ meets a 0
+    a = z.scatter(1, t, -math.inf).logsumexp(-1) - z.gather(1, t)[:, 0]
+    lp, l1p = -F.softplus(a), -F.softplus(-a)
+    fl = -lp if gamma == 0 else -(gamma * l1p).exp() * lp   # (1-p_y)^γ = exp(γ log(1-p_y)) (Cui et al. 2019)
     return (fl * weight.to(fl.device)[target]).mean() if weight is not None else fl.mean()
 
 class FocalLoss(HierLoss):

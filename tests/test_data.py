@@ -170,3 +170,17 @@ def test_take_per_class_shares_the_split_order(small):
     a, b = take_per_class(d.train, 3, seed=5), take_per_class(d.train, 3, seed=5)
     assert a.counts().tolist() == [3] * 100 and a.filenames == b.filenames
     assert take_per_class(d.train, torch.arange(100) % 4).counts().tolist() == (torch.arange(100) % 4).tolist()
+
+def ldam_drw_counts(n_max, C, rho):
+    "LDAM-DRW's get_img_num_per_cls (Cao et al. 2019), the reference long-tail profile, in its own expression."
+    return [int(n_max * (1 / rho) ** (i / (C - 1))) for i in range(C)]
+
+def test_lt_counts_matches_reference_profile():
+    from hiercifar.data import lt_counts
+    cases = [(n, C, rho) for n in (5, 17, 50, 100, 250, 300, 433, 500) for C in range(2, 201)
+             for rho in (1, 2, 10, 50, 75, 100, 200)]
+    assert len(cases) >= 4000
+    bad = [(n, C, rho) for n, C, rho in cases
+           if lt_counts(n, C, rho).tolist() != [max(k, 1) for k in ldam_drw_counts(n, C, rho)]]
+    assert bad == []
+    assert lt_counts(300, 200, 75)[-1].item() == 4        # the case: torch's pow gave 3 (imbalance 100, not 75)

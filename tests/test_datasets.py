@@ -240,7 +240,7 @@ def test_tinyimagenet_errors(tiny, tmp_path):
         root = tmp_path/'b'; shutil.rmtree(root, ignore_errors=True); shutil.copytree(tiny, root); change(root/TINY_DIR); return root
     w0 = tiny_synthetic_classes()[0][0]
     cases = [
-        (lambda d: cut(d/'train'/w0/'images'/f'{w0}_1.JPEG', 300), CorruptDataError, rf'{w0}_1.JPEG is not a readable image'),
+        (lambda d: cut(d/'train'/w0/'images'/f'{w0}_1.JPEG', 300), CorruptDataError, rf'{w0}_1.JPEG is damaged \(Image is incomplete or truncated\): delete or replace'),
         (lambda d: (d/'val'/'images'/'val_3.JPEG').write_bytes(encode_jpeg(torch.zeros(3, 32, 32, dtype=torch.uint8)).numpy().tobytes()),
          CorruptDataError, r"val_3.JPEG: a 32×32 image, but Tiny ImageNet's are 64×64"),
         (lambda d: (d/'val'/'images'/'val_3.JPEG').unlink(), FileNotFoundError, r'image file missing: .*val_3.JPEG'),
@@ -281,14 +281,14 @@ def test_folder_train_test_layout_and_resize(tmp_path):
     assert big.size == 32 and big.train.x.dtype == torch.uint8
     from torchvision.transforms.v2.functional import resize
     assert torch.equal(big.train.x[0], resize(d.train.x[0], [32, 32], antialias=True))
-    # mixed sizes: resized to the first image's shorter side
+    # mixed sizes: resized to the most common shorter side (here all differ: 30, 50, 10, 8; a tie goes to the larger)
     mixed = tmp_path/'mixed'; (mixed/'a').mkdir(parents=True); (mixed/'b').mkdir()
     from torchvision.io import encode_png
     for i, (h, w) in enumerate([(30, 40), (50, 50), (20, 10)]):
         (mixed/'ab'[i % 2]/f'{i}.png').write_bytes(encode_png(torch.full((3, h, w), 50 * i, dtype=torch.uint8)).numpy().tobytes())
     (mixed/'b'/'grey.jpg').write_bytes(encode_jpeg(torch.full((1, 8, 8), 9, dtype=torch.uint8)).numpy().tobytes())
     m = load_folder(mixed, test_frac=0.5)
-    assert m.size == 30 and len(m.train) + len(m.test) == 4
+    assert m.size == 50 and len(m.train) + len(m.test) == 4
 
 def test_folder_errors(folder, tmp_path):
     with pytest.raises(FileNotFoundError, match=r'No image folder at .*write_synthetic_folder'): load_folder(tmp_path/'none')
@@ -307,10 +307,72 @@ def test_folder_errors(folder, tmp_path):
     assert p.x[p.filenames.index('class_02/deep.png')].unique().tolist() in ([155], [156])
     (root/'class_02'/'deep.png').unlink()
     (root/'class_01'/'class_01_0003.png').write_bytes(b'not an image')
-    with pytest.raises(CorruptDataError, match=r'class_01_0003.png is not a readable image'): load_folder(root)
+    with pytest.raises(CorruptDataError, match=r'class_01_0003.png is damaged or not an image'): load_folder(root)
     tt = write_synthetic_folder(tmp_path/'tt', 2, 2, 8, n_test=1)
     (tt/'test'/'zebra').mkdir(); shutil.copy(next((tt/'test'/'class_00').iterdir()), tt/'test'/'zebra')
     with pytest.raises(FileNotFoundError, match=r'has class folder\(s\) zebra that .*train lacks'): load_folder(tt)
+
+def png(h, w, v=0) -> bytes:
+    from torchvision.io import encode_png
+    return encode_png(torch.full((3, h, w), v, dtype=torch.uint8)).numpy().tobytes()
+
+def png_header_says(h, w) -> bytes:
+    "A 1×1 one-colour PNG whose IHDR announces h × w (CRC fixed): 69 bytes on disk, 'h·w' pixels if ever decoded."
+    import struct, zlib
+    b = bytearray(png(1, 1)); b[16:24] = struct.pack('>II', w, h)
+    b[29:33] = struct.pack('>I', zlib.crc32(bytes(b[12:29]))); return bytes(b)
+
+def crafted_folder(root:Path, first=(8, 8)) -> Path:
+    "Two classes a, b: a's first file (sorted) `first`, every other image 8×8."
+    for c in 'ab': (root/c).mkdir(parents=True, exist_ok=True)
+    (root/'a'/'0.png').write_bytes(png(*first, 200))
+    for c in 'ab':
+        for i in range(1, 4): (root/c/f'{i}.png').write_bytes(png(8, 8, 10 * i))
+    return root
+
+def test_crafted_folders(tiny, tmp_path, monkeypatch):
+    "Each crafted folder: loads as it should, or fails in one line naming the file, before decoding anything big."
+    w0 = tiny_synthetic_classes()[0][0]
+    def tiny_copy(change):
+        root = tmp_path/'t'; shutil.copytree(tiny, root); change(root/TINY_DIR); return root
+    def loop(r): crafted_folder(r); os.symlink('.', r/'a'/'loop'); os.symlink('../a', r/'b'/'also_a'); return r
+    def bomb(r): crafted_folder(r); (r/'b'/'bomb.png').write_bytes(png_header_says(30_000, 30_000)); return r
+    def damaged(r):
+        crafted_folder(r)   # the header is whole, the image data is cut short: the decoder's own error, reworded
+        j = encode_jpeg(torch.randint(0, 256, (3, 64, 64), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)))
+        (r/'b'/'cut.jpg').write_bytes(j.numpy().tobytes()[:-300]); return r
+    def empty_test(r): crafted_folder(r/'train'); (r/'test').mkdir(); return r
+    def ann(text): return lambda r: tiny_copy(lambda d: (d/'val'/'val_annotations.txt').write_text(text))
+    def no_jpegs(r): return tiny_copy(lambda d: [f.unlink() for f in (d/'train'/w0/'images').iterdir()])
+    cases = [  # (name, make the folder, loader, None or (error, message)); no error: counts and size checked below
+        ('1×1 first file', lambda r: crafted_folder(r, (1, 1)), load_folder, None),
+        ('symlink loop', loop, load_folder, None),
+        ('30,000² PNG header', bomb, load_folder, (CorruptDataError, r'bomb.png: its header announces a 30,000×30,000 '
+                                                  r'image \(900 Mpx\), more than the limit of 89.5 Mpx')),
+        ('damaged JPEG', damaged, load_folder, (CorruptDataError, r'cut.jpg is damaged \(Image is incomplete or truncated\)'
+                                                r': delete or replace the file')),
+        ('empty test/', empty_test, load_folder, (FileNotFoundError, r'test has no class subfolders: the test part would '
+                                                  r'be empty')),
+        ('empty val_annotations.txt', ann(''), load_tinyimagenet, (CorruptDataError, r'val_annotations.txt lists no images')),
+        ('../ annotation', ann(f'../../wnids.txt\t{w0}\t0\t0\t1\t1\n'), load_tinyimagenet,
+         (CorruptDataError, r"val_annotations.txt, line 1: the path '../../wnids.txt' leads outside .*val/images")),
+        ('Tiny class without JPEGs', no_jpegs, load_tinyimagenet, (CorruptDataError, rf'{w0}/images holds no JPEG images')),
+    ]
+    import torchvision.io
+    decoded = []   # the bytes of every file decoded: the bomb must never reach the decoder
+    real = torchvision.io.decode_image
+    monkeypatch.setattr(torchvision.io, 'decode_image', lambda raw, *a, **k: decoded.append(raw.numpy().tobytes()) or real(raw, *a, **k))
+    for k, (name, make, load, err) in enumerate(cases):
+        shutil.rmtree(tmp_path/'t', ignore_errors=True)
+        root = make(tmp_path/f'c{k}')
+        if err is None:
+            d = load(root, test_frac=0.5, cache=False)
+            assert d.size == 8, name                          # the most common side, not the first file's 1×1
+            assert len(d.train) + len(d.test) == 7, name      # the loop and the link to a/ add nothing
+            continue
+        with pytest.raises(err[0], match=err[1]) as e: load(root, cache=False)
+        assert '\n' not in str(e.value) and '.cpp' not in str(e.value), name
+    assert len(decoded) > 20 and png_header_says(30_000, 30_000) not in decoded
 
 # ---- the registry
 def test_registry(c10, stl, tiny, folder, capsys, monkeypatch):
