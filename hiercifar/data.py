@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['CIFAR_DIR', 'CIFAR_FILES', 'CIFAR_SIZES', 'CIFAR100_MEAN', 'CIFAR100_STD', 'SPLITS', 'CorruptDataError',
            'redownload_hint', 'Part', 'ImageData', 'Cifar100', 'channel_stats', 'cat_parts', 'data_dir', 'cifar_dir',
-           'download_archive', 'download_cifar100', 'load_cifar100', 'file_mode', 'atomic_write', 'py2_pickle',
-           'augment_batch', 'SynthConfig', 'synthetic_images', 'synthetic_cifar100', 'write_cifar100',
+           'download_archive', 'download_cifar100', 'load_cifar100', 'file_mode', 'atomic_write', 'load_refusal',
+           'py2_pickle', 'augment_batch', 'SynthConfig', 'synthetic_images', 'synthetic_cifar100', 'write_cifar100',
            'write_synthetic_cifar100', 'cifar100_or_synthetic', 'show_images', 'class_ranks', 'stratified_split',
            'split_cifar100', 'take_per_class', 'lt_counts', 'long_tailed', 'class_weights', 'default_device', 'Loader']
 
@@ -326,6 +326,15 @@ def atomic_write(path:Path, data:bytes):
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
+
+def load_refusal(e:Exception) -> str:
+    ("Why `torch.load(..., weights_only=True)` refused a file, in words (never PyTorch's advice to turn `weights_only` "
+     "off: that would run the file's code).")
+    if any(s in str(e) for s in ('GLOBAL', 'Unsupported global')):   # a class or function to import: code, refused
+        return "it holds objects other than tensors and plain values, so it was refused without running anything"
+    if isinstance(e, IsADirectoryError): return 'it is a folder, not a file'
+    if isinstance(e, FileNotFoundError): return 'it is missing'
+    return f"it is empty, truncated or not a PyTorch file ({type(e).__name__})"
 
 def py2_pickle(obj) -> bytes:
     "Pickle `obj` (dicts, lists, ints, strings, uint8 arrays) exactly as Python 2's cPickle wrote the CIFAR-100 files."

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from .hierarchy import Hierarchy, LEVELS, show_matrix, check_weights, boundaries, level_order
 from .models import marginalize
 from .severity import check_severity, severity_matrix
-from .data import atomic_write, Part
+from .data import atomic_write, Part, load_refusal
 _all_ = ['severity_matrix']   # its home is hiercifar.severity
 
 # %% ../nbs/05_metrics.ipynb #c007
@@ -72,11 +72,7 @@ class Preds:
                 warnings.simplefilter('ignore', UserWarning)
                 d = torch.load(path, weights_only=True)   # tensors and plain types only
         except Exception as e:   # never PyTorch's hint to turn weights_only off: that would run the file's code
-            why = ("it holds objects other than tensors and plain values, so it was refused without running anything"
-                   if 'Weights only load failed' in str(e) else 'it is a folder, not a file' if isinstance(e, IsADirectoryError)
-                   else 'it is missing' if isinstance(e, FileNotFoundError)
-                   else f"it is empty, truncated or not a PyTorch file ({type(e).__name__})")
-            raise PredsError(f"cannot read predictions {path}: {why}; {fix}") from None
+            raise PredsError(f"cannot read predictions {path}: {load_refusal(e)}; {fix}") from None
         why = _check_preds(d, hier)
         if why: raise PredsError(f"cannot use predictions {path}: {why}; {fix}")
         return cls(d['out'], d['y'], hier)

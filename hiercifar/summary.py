@@ -110,4 +110,4 @@ def summary_csv(df) -> bytes:
     t = df.reset_index() if df.index.names != [None] else df
     t = t.map(_cell)
     t.columns = [_cell(c) for c in t.columns]
-    return t.to_csv(index=False).encode()
+    return t.to_csv(index=False, lineterminator='\r\n').encode()   # CRLF (RFC 4180): a carriage return in a cell is quoted too
