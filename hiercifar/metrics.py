@@ -27,7 +27,8 @@ class PredsError(ValueError):
 def _check_preds(d, hier:Hierarchy) -> str|None:
     "What is wrong with loaded predictions `d` for `hier`, or None."
     if not isinstance(d, dict) or set(d) != {'out', 'y'} or not all(isinstance(d[k], dict) for k in d):
-        return f"it holds {type(d).__name__ if not isinstance(d, dict) else 'a dict of ' + ', '.join(map(str, d))[:60]}, not saved predictions"
+        what = 'a dict of ' + ', '.join(map(str, d))[:60] if isinstance(d, dict) else type(d).__name__
+        return f"it holds {what}, not saved predictions"
     out, y = d['out'], d['y']
     if not isinstance(out.get('fine'), torch.Tensor) or not isinstance(y.get('fine'), torch.Tensor):
         return "its logits or labels of the classes ('fine') are missing or not tensors"
@@ -39,10 +40,12 @@ def _check_preds(d, hier:Hierarchy) -> str|None:
             return (f"its {l} logits are {got}, and {N} images of this hierarchy need {want}" if want
                     else f"it has logits of an unknown level {l!r}")
     for l, v in y.items():
-        if l not in hier.sizes or not isinstance(v, torch.Tensor) or v.dtype not in (torch.int64, torch.int32) or tuple(v.shape) != (N,):
+        if (l not in hier.sizes or not isinstance(v, torch.Tensor) or v.dtype not in (torch.int64, torch.int32)
+                or tuple(v.shape) != (N,)):
             return f"its {l} labels are not {N} whole numbers"
         if N and not (0 <= v.min() and v.max() < hier.sizes[l]):
-            return f"its {l} labels run from {v.min().item()} to {v.max().item()}, outside 0…{hier.sizes[l] - 1} of this hierarchy"
+            return (f"its {l} labels run from {v.min().item()} to {v.max().item()}, "
+                    f"outside 0…{hier.sizes[l] - 1} of this hierarchy")
     return None
 
 class Preds:

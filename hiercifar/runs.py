@@ -91,7 +91,9 @@ def read_metrics(path) -> dict:
     ("A finished run's `metrics.json`, checked: every score a number, the epoch count a whole number (a "
      "`RunFolderError` naming the file and the value if not).")
     d = read_json(path)
-    def bad(what, v): raise DamagedRunError(path, f"{what} must be a number, got {str(v)[:40]!r}")
+    def bad(what, v):
+        got = 'an integer too large for a float' if isinstance(v, int) and not isinstance(v, bool) else repr(str(v)[:40])
+        raise DamagedRunError(path, f"{what} must be a number, got {got}")
     if not isinstance(d.get('argmax'), dict) or 'acc_fine' not in d['argmax']:
         raise DamagedRunError(path, "it has no scores (argmax.acc_fine)")
     for rule in ('argmax', 'crm'):
@@ -99,7 +101,8 @@ def read_metrics(path) -> dict:
         for k, v in d.get(rule, {}).items():
             if not _number(v): bad(f"{rule}.{k}", v)
     if not (isinstance(d.get('epochs_run'), int) and _number(d['epochs_run'])): bad('epochs_run', d.get('epochs_run'))
-    if not isinstance(d.get('synthetic'), bool): raise DamagedRunError(path, f"synthetic must be true or false, got {d.get('synthetic')!r:.40}")
+    if not isinstance(d.get('synthetic'), bool):
+        raise DamagedRunError(path, f"synthetic must be true or false, got {d.get('synthetic')!r:.40}")
     return d
 
 def _differences(old:dict, new:dict, skip=()) -> list:
@@ -139,11 +142,13 @@ def _not_a_run(out:Path):
     hit = [f for f in other if f in RUN_FILES]
     raise RunFolderError(f"{out} is not a hiercifar run (it has no config.json) but holds {', '.join(other[:5])}{more}"
                          + (f"; training there would replace {', '.join(hit)}" if hit else '')
-                         + ": write to a new or empty folder, or move those files away (restart=True / --restart replaces only a run)")
+                         + ": write to a new or empty folder, or move those files away "
+                           "(restart=True / --restart replaces only a run)")
 
 @contextmanager
 def open_run(out, cfg:Config, data:ImageData, restart:bool=False, extend:bool=False):
-    "Hold `out` for this run: locked against other runs, checked to hold this run or none (never a folder of other files), stale temporary files removed, settings written."
+    ("Hold `out` for this run: locked against other runs, checked to hold this run or none (never a folder of other "
+     "files), stale temporary files removed, settings written.")
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -39,7 +39,7 @@ SUMMARY_CASES = [  # (file of the damaged run, what it holds (None: removed; 'di
     ('metrics.json', nested(), 'metrics.json: it is nested too deeply'),
     ('metrics.json', 'dir', 'metrics.json: it is a folder, not a file'),
     ('metrics.json', json.dumps({**GOOD_M, 'argmax': {'acc_fine': 'high'}}).encode(), "argmax.acc_fine must be a number, got 'high'"),
-    ('metrics.json', b'{"argmax": {"acc_fine": 1' + b'0' * 400 + b'}, "epochs_run": 1, "synthetic": true}', 'argmax.acc_fine must be a number'),
+    ('metrics.json', b'{"argmax": {"acc_fine": 1' + b'0' * 400 + b'}, "epochs_run": 1, "synthetic": true}', 'argmax.acc_fine must be a number, got an integer too large for a float'),
     ('metrics.json', json.dumps({'argmax': {}, 'epochs_run': 1, 'synthetic': True}).encode(), 'it has no scores'),
     ('config.json', None, 'config.json: it is missing'),
     ('config.json', json.dumps({'split': 0.8, 'seed': 0}).encode(), "config.json: it lacks the setting 'loss'"),
