@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['CIFAR_DIR', 'CIFAR_FILES', 'CIFAR_SIZES', 'CIFAR100_MEAN', 'CIFAR100_STD', 'SPLITS', 'CorruptDataError',
            'redownload_hint', 'Part', 'ImageData', 'Cifar100', 'channel_stats', 'cat_parts', 'data_dir', 'cifar_dir',
-           'download_archive', 'download_cifar100', 'load_cifar100', 'atomic_write', 'py2_pickle', 'augment_batch',
-           'SynthConfig', 'synthetic_images', 'synthetic_cifar100', 'write_cifar100', 'write_synthetic_cifar100',
-           'cifar100_or_synthetic', 'show_images', 'class_ranks', 'stratified_split', 'split_cifar100',
-           'take_per_class', 'lt_counts', 'long_tailed', 'class_weights', 'default_device', 'Loader']
+           'download_archive', 'download_cifar100', 'load_cifar100', 'file_mode', 'atomic_write', 'load_refusal',
+           'py2_pickle', 'augment_batch', 'SynthConfig', 'synthetic_images', 'synthetic_cifar100', 'write_cifar100',
+           'write_synthetic_cifar100', 'cifar100_or_synthetic', 'show_images', 'class_ranks', 'stratified_split',
+           'split_cifar100', 'take_per_class', 'lt_counts', 'long_tailed', 'class_weights', 'default_device', 'Loader']
 
 # %% ../nbs/01_data.ipynb #c005
-import hashlib, os, pickle, struct, tempfile
+import hashlib, os, pickle, struct, tempfile, threading
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -303,15 +303,38 @@ class _Py2Pickler:
     def dumps(self, o) -> bytes:
         self.save(o); self.out.append(b'.'); return b''.join(self.out)
 
+_UMASK_LOCK = threading.Lock()
+
+def file_mode() -> int:
+    ("The mode a new file gets under the process's umask (0o644 under umask 022): read from /proc where there is one, "
+     "else by setting the umask and restoring it at once, under a lock.")
+    try:
+        for line in Path('/proc/self/status').read_text().splitlines():
+            if line.startswith('Umask:'): return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError): pass
+    with _UMASK_LOCK: mask = os.umask(0o022); os.umask(mask)
+    return 0o666 & ~mask
+
 def atomic_write(path:Path, data:bytes):
-    "Write `data` to `path` through a temporary file in the same folder, so a crash never leaves half a file."
+    ("Write `data` to `path` through a temporary file in the same folder, so a crash never leaves half a file; the "
+     "file gets the permissions the umask gives (mkstemp's own are 0o600).")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
+
+def load_refusal(e:Exception) -> str:
+    ("Why `torch.load(..., weights_only=True)` refused a file, in words (never PyTorch's advice to turn `weights_only` "
+     "off: that would run the file's code).")
+    if any(s in str(e) for s in ('GLOBAL', 'Unsupported global')):   # a class or function to import: code, refused
+        return "it holds objects other than tensors and plain values, so it was refused without running anything"
+    if isinstance(e, IsADirectoryError): return 'it is a folder, not a file'
+    if isinstance(e, FileNotFoundError): return 'it is missing'
+    return f"it is empty, truncated or not a PyTorch file ({type(e).__name__})"
 
 def py2_pickle(obj) -> bytes:
     "Pickle `obj` (dicts, lists, ints, strings, uint8 arrays) exactly as Python 2's cPickle wrote the CIFAR-100 files."

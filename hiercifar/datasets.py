@@ -30,12 +30,14 @@ MARK = 'GENERATED-BY-HIERCIFAR.txt'   # next to a generated stand-in's files; th
 def _atomic_file(path:Path):
     ("A file to write to under a temporary name next to `path`, moved into place (after fsync) when the block ends "
      "without error.")
+    from hiercifar.data import file_mode
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f:
             yield f
             f.flush(); os.fsync(f.fileno())
+        os.chmod(tmp, file_mode())   # the umask's permissions, not mkstemp's 0o600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise

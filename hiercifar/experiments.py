@@ -25,8 +25,8 @@ from .learner import (Learner, DataLoaders, SchedCB, EarlyStoppingCB, Checkpoint
 from .metrics import Preds, evaluate
 from .config import ConfigError, check_split, check_device, Config, _number, _SCHEDS
 from .runs import (RUN_FILES, RunFolderError, RunBusyError, data_kind, data_identity, run_status, open_run,
-                            run_folder, _HOW, _OWN, _differences)
-from .summary import metrics_row, summary, plot_summary, plot_grid, _flat
+                            run_folder, read_metrics, _HOW, _OWN, _differences)
+from .summary import metrics_row, summary, summary_csv, plot_summary, plot_grid, _flat
 # the experiment pieces, from one place
 _all_ = ['ConfigError', 'check_split', 'check_device', 'Config', 'RUN_FILES', 'RunFolderError', 'RunBusyError',
          'data_kind', 'data_identity', 'run_status', 'open_run', 'run_folder', 'metrics_row', 'summary',
@@ -101,10 +101,11 @@ def _train(cfg, data, tr, va, out, progress, cbs, verbose, status='new', device=
     learn = Learner(model, dls, loss, h, lr=cfg.lr, cbs=cbs, wd=cfg.wd, precision=cfg.precision, amp=cfg.amp,
                     channels_last=cfg.channels_last, compile=cfg.compile, seed=cfg.seed)
     if status == 'finished':   # nothing to train: keep the results it has (re-scoring would lose early stopping's best weights)
+        m = read_metrics(out/'metrics.json')   # the small file first: a damaged one is named before the checkpoint is read
         load_checkpoint(learn, out/'checkpoint.pt')
         if verbose and rank == 0: print(f"{out}: finished already ({learn.epoch} epochs); its results are kept "
                                         "(restart=True / --restart trains it again)")
-        return learn, json.loads((out/'metrics.json').read_text())
+        return learn, m
     t0 = time.perf_counter()
     if world == 1: learn.fit(cfg.epochs)
     else:
@@ -263,6 +264,7 @@ def run_experiments(data:Cifar100, out='results',
                     progress:bool=True, verbose:bool=True,
                     poll:float=2.,   # seconds between looks at runs that other workers hold
                     grid=None,       # more axes: {'lr': [...], 'loss_kwargs.lam': [...]} (every combination), or points (random_grid)
+                    cbs=(),          # callbacks for every run's training
                     **cfg):
     ("Train every split × loss × seed × grid point (skipping finished runs, resuming interrupted ones), then write "
      "and return the summary table. Several workers may share one grid.")
@@ -299,14 +301,14 @@ def run_experiments(data:Cifar100, out='results',
                         if verbose: print(f"{d.name}: done by another worker")
                         continue
                     if verbose: print(f"{d.name}: training" + (' (resuming)' if status == 'resume' else ''))
-                    _train_into(d, c, data, *_parts(c, data), status, progress, (), False, c.device)
+                    _train_into(d, c, data, *_parts(c, data), status, progress, cbs, False, c.device)
             except RunBusyError: held.append(d)   # another worker trains it; a dead worker's lock is freed by the OS
         if held:
             if verbose: print(f"{len(held)} run(s) held by other workers; looking again in {poll:g}s")
             time.sleep(poll)
         todo = held
     df = summary(out)   # every worker ends here once all runs are finished, and writes the same table
-    atomic_write(out/'summary.csv', df.to_csv().encode())
+    atomic_write(out/'summary.csv', summary_csv(df))
     return df
 
 
@@ -349,6 +351,6 @@ def optuna_search(data:Cifar100, space:dict, # Config field → a Range or a lis
         study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed))
         study.optimize(run, n_trials=n_trials)
     finally: optuna.logging.set_verbosity(level)
-    atomic_write(out/'summary.csv', summary(out).to_csv().encode())
+    atomic_write(out/'summary.csv', summary_csv(summary(out)))
     return study
 

@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 import torch.distributed as dist
 from .hierarchy import Hierarchy, LEVELS
-from .data import Loader, Part, atomic_write, CIFAR100_MEAN, CIFAR100_STD
+from .data import Loader, Part, atomic_write, load_refusal, CIFAR100_MEAN, CIFAR100_STD
 from .device import choose_precision, precision_dtype, to_channels_last
 
 # %% ../nbs/04_learner.ipynb #c006
@@ -437,9 +437,7 @@ def load_checkpoint(learn:Learner, path):
             warnings.simplefilter('ignore', UserWarning)
             st = torch.load(path, map_location=learn.device, weights_only=True)   # tensors and plain types only
     except Exception as e:   # never repeat PyTorch's hint to turn weights_only off: that would run the file's code
-        why = ("it holds objects other than tensors and plain values, so it was refused without running anything"
-               if 'Weights only load failed' in str(e) else f"it is truncated or not a PyTorch file ({type(e).__name__})")
-        raise CheckpointError(f"cannot read checkpoint {path}: {why}; {fix}") from None
+        raise CheckpointError(f"cannot read checkpoint {path}: {load_refusal(e)}; {fix}") from None
     if not isinstance(st, dict) or not _CKPT_KEYS <= set(st):
         raise CheckpointError(f"{path} is not a hiercifar checkpoint; {fix}")
     try: learn.model.load_state_dict(st['model'])
