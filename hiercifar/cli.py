@@ -237,7 +237,7 @@ def train_cli(data:str='data',          # cifar100, cifar10, stl10, tinyimagenet
               device:str=None,          # cpu or cuda; default: cuda when available
               precision:str='auto',     # auto (the fastest measured on this device), fp32, bf16 or fp16 (CUDA)
               no_amp:bool=False,        # train in fp32 (same as --precision fp32)
-              compile_:str='auto',      # torch.compile: auto (when it measures faster in a long enough run), on or off
+              compile:str='auto',        # torch.compile: auto (when it measures faster in a long enough run), on or off
               sync_bn:bool=False        # several GPUs (torchrun): batch-norm statistics over the whole batch
              ):
     "Train the multi-head CNN (or ResNet-18) on a data set or its generated form, and write the results."
@@ -246,7 +246,7 @@ def train_cli(data:str='data',          # cifar100, cifar10, stl10, tinyimagenet
     hw = _floats(head_weights, 3, '--head_weights')
     cfg = _config(model=model, loss=loss, split=split, epochs=epochs, bs=bs, lr=lr, sched=sched, seed=seed,
                   severity=sev or (1., 2., 3.), imbalance=imbalance, balanced=balanced, patience=patience,
-                  precision=precision, amp=not no_amp, device=device, compile=compile_, sync_bn=sync_bn,
+                  precision=precision, amp=not no_amp, device=device, compile=compile, sync_bn=sync_bn,
                   loss_kwargs=_loss_kwargs(loss, sev, mul, hw, lam, form, alpha, beta, gamma))
     d = _load(data, download, n_train, n_test, root, seed, offline, synthetic, data_dir)
     out = Path(out) if out else run_folder(cfg, d)

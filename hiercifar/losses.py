@@ -186,7 +186,7 @@ def class_balanced_weights(counts:torch.Tensor, beta:float=0.999) -> torch.Tenso
     w = (1 - beta) / (1 - beta ** n)
     return (w / w.sum() * len(n)).float()
 
-def focal(logits:torch.Tensor, target:torch.Tensor, gamma:float=2., weight:torch.Tensor|None=None) -> torch.Tensor:
+def focal(logits:torch.Tensor, target:torch.Tensor, gamma:float=2., weight:torch.Tensor=None) -> torch.Tensor:
     "Mean focal loss -w_y (1-p_y)^γ log p_y."
     lp = F.log_softmax(logits.float(), -1).gather(1, target[:, None])[:, 0]
     fl = -(1 - lp.exp()) ** gamma * lp
