@@ -99,7 +99,7 @@ class Part:
 
 @dataclass
 class ImageData:
-    ("A data set in memory: its `train` and `test` parts, its classes (with their hierarchy, if any), where it came "
+    ("A data set in memory: its training and test parts, its classes (with their hierarchy, if any), where it came "
      "from.")
     train: Part
     test: Part
@@ -107,7 +107,7 @@ class ImageData:
     root: Path = None
     synthetic: bool = False  # True when the files were written by one of the package's stand-in writers
     name: str = 'cifar100'   # 'cifar100', 'cifar10', 'stl10', 'tinyimagenet' or 'folder'
-    mean: tuple|None = CIFAR100_MEAN  # per-channel statistics the Loader normalises with; None: measured on `train`
+    mean: tuple|None = CIFAR100_MEAN  # per-channel statistics the Loader normalises with; None: measured on the training part
     std: tuple|None = CIFAR100_STD
     unlabeled: torch.Tensor = None  # (N, 3, H, W) uint8 images without labels (STL-10), possibly memory-mapped
     def __post_init__(self):
@@ -135,7 +135,7 @@ class ImageData:
                 + f", {self.size}×{self.size},\n    {self.hier!r})")   # two lines: each fits the page
 
 class Cifar100(ImageData):
-    "CIFAR-100 (or a generated stand-in) in memory: the official `train` and `test` parts."
+    "CIFAR-100 (or a generated stand-in) in memory: the official training and test parts."
     def __repr__(self):
         return (f"Cifar100({'synthetic, ' if self.synthetic else ''}train={len(self.train)}, test={len(self.test)},\n    "
                 f"{self.hier!r})")
