@@ -6,7 +6,7 @@
 __all__ = ['get_data', 'info_cli', 'info_main', 'train_cli', 'train_main', 'experiments_cli', 'experiments_main']
 
 # %% ../nbs/09_cli.ipynb #c005
-import os, sys, time, urllib.error
+import os, sys, textwrap, time, urllib.error
 from pathlib import Path
 from fastcore.script import call_parse, Param
 import hiercifar.data as hdata
@@ -141,12 +141,12 @@ def info_cli(data:str='data',      # cifar100, cifar10, stl10, tinyimagenet, 'sy
     d = _load(data, download, n_train, n_test, root, offline=offline, synthetic=synthetic, data_dir=data_dir)
     dt = time.perf_counter() - t0
     h = d.hier
-    if h.is_flat and not full_tree: print(f"{h!r}\n{', '.join(h.fine_names[:12])}{', …' if h.n_fine > 12 else ''}")
+    if h.is_flat and not full_tree: print(f"{h!r}\n" + textwrap.fill(', '.join(h.fine_names[:12]) + (', …' if h.n_fine > 12 else ''), 80))
     else: print(tree(h, fine=full_tree))
     spec = hds.DATASETS.get(d.name)
-    print(f"\n{d!r}\nloaded from {d.root} in {dt:.2f}s")
+    print(f"\n{d!r}\nloaded in {dt:.2f}s from\n  {d.root}")
     print(f"data set: {spec.title if spec else 'image folder'}{' (GENERATED stand-in)' if d.synthetic else ''}; "
-          f"images {d.size}×{d.size}; {h.n_fine} classes; hierarchy: "
+          f"images {d.size}×{d.size}; {h.n_fine} classes;\nhierarchy: "
           + (' → '.join(f"{h.sizes[l]} {dict(fine='classes', coarse='superclasses', group='groups')[l]}" for l in h.levels)
              if not h.is_flat else 'none (flat classes)'))
     for name, p in (('train', d.train), ('test', d.test)):

@@ -287,7 +287,7 @@ def confusion_figure(p:Preds, level:str='fine', # the level shown first
                                   title='predicted', constrain='domain')
         axis_level.update({f'xaxis{ax}': l, f'yaxis{ax}': l})
         axes[f'yaxis{ax}'] = dict(domain=[0, 1], anchor=f'x{ax}', visible=l == level, showticklabels=l != 'fine', autorange='reversed',
-                                  title='true', scaleanchor=f'x{ax}', constrain='domain')
+                                  title='true', scaleanchor=f'x{ax}', constrain='domain', automargin=True)
     title = lambda l: f'{_WHAT[l]} confusion ({len(p)} images), sorted by the hierarchy: hover a cell'
     buttons = [dict(label=f'{l} ({h.sizes[l]})', method='update',
                     args=[{'visible': [k == l for k in levels]},
@@ -295,11 +295,13 @@ def confusion_figure(p:Preds, level:str='fine', # the level shown first
                            **{f'{a}.visible': axis_level[a] == l for a in axes}}])
                for l in levels]
     fig = go.Figure(traces)
-    fig.update_layout(**axes, shapes=shapes[level], title=title(level), height=height,
+    # the title at the top, the level buttons below it, room on the left for the longest superclass name
+    fig.update_layout(**axes, shapes=shapes[level], title=dict(text=title(level), y=0.98, yanchor='top', x=0.01),
+                      height=height,
                       coloraxis=dict(colorscale='Blues', cmin=0, cmax=1, colorbar=dict(title='rate')),
-                      updatemenus=[dict(type='buttons', direction='right', buttons=buttons, x=0, xanchor='left', y=1.1, yanchor='bottom',
+                      updatemenus=[dict(type='buttons', direction='right', buttons=buttons, x=0, xanchor='left', y=1.02, yanchor='bottom',
                                         active=levels.index(level))] if len(levels) > 1 else [],
-                      margin=dict(t=110), plot_bgcolor='white')
+                      margin=dict(t=120, l=180), plot_bgcolor='white')
     return fig
 
 def html_figure(fig):
