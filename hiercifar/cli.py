@@ -6,7 +6,7 @@
 __all__ = ['get_data', 'Terminated', 'info_cli', 'info_main', 'train_cli', 'train_main', 'experiments_cli', 'experiments_main']
 
 # %% ../nbs/09_cli.ipynb #c005
-import os, signal, sys, threading, time, urllib.error, warnings
+import os, signal, sys, textwrap, threading, time, urllib.error, warnings
 from pathlib import Path
 from fastcore.script import call_parse, Param
 import hiercifar.data as hdata
@@ -176,12 +176,12 @@ def info_cli(data:str='data',      # cifar100, cifar10, stl10, tinyimagenet, 'sy
     d = _load(data, download, n_train, n_test, root, offline=offline, synthetic=synthetic, data_dir=data_dir)
     dt = time.perf_counter() - t0
     h = d.hier
-    if h.is_flat and not full_tree: print(f"{h!r}\n{', '.join(h.fine_names[:12])}{', …' if h.n_fine > 12 else ''}")
+    if h.is_flat and not full_tree: print(f"{h!r}\n" + textwrap.fill(', '.join(h.fine_names[:12]) + (', …' if h.n_fine > 12 else ''), 80))
     else: print(tree(h, fine=full_tree))
     spec = hds.DATASETS.get(d.name)
-    print(f"\n{d!r}\nloaded from {d.root} in {dt:.2f}s")
+    print(f"\n{d!r}\nloaded in {dt:.2f}s from\n  {d.root}")
     print(f"data set: {spec.title if spec else 'image folder'}{' (GENERATED stand-in)' if d.synthetic else ''}; "
-          f"images {d.size}×{d.size}; {h.n_fine} classes; hierarchy: "
+          f"images {d.size}×{d.size}; {h.n_fine} classes;\nhierarchy: "
           + (' → '.join(f"{h.sizes[l]} {dict(fine='classes', coarse='superclasses', group='groups')[l]}" for l in h.levels)
              if not h.is_flat else 'none (flat classes)'))
     for name, p in (('train', d.train), ('test', d.test)):
@@ -272,7 +272,7 @@ def train_cli(data:str='data',          # cifar100, cifar10, stl10, tinyimagenet
               device:str=None,          # cpu or cuda; default: cuda when available
               precision:str='auto',     # auto (the fastest measured on this device), fp32, bf16 or fp16 (CUDA)
               no_amp:bool=False,        # train in fp32 (same as --precision fp32)
-              compile_:str='auto',      # torch.compile: auto (when it measures faster in a long enough run), on or off
+              compile:str='auto',        # torch.compile: auto (when it measures faster in a long enough run), on or off
               sync_bn:bool=False        # several GPUs (torchrun): batch-norm statistics over the whole batch
              ):
     "Train the multi-head CNN (or ResNet-18) on a data set or its generated form, and write the results."
@@ -281,7 +281,7 @@ def train_cli(data:str='data',          # cifar100, cifar10, stl10, tinyimagenet
     hw = _floats(head_weights, 3, '--head_weights')
     cfg = _config(model=model, loss=loss, split=split, epochs=epochs, bs=bs, lr=lr, sched=sched, seed=seed,
                   severity=sev or (1., 2., 3.), imbalance=imbalance, balanced=balanced, patience=patience,
-                  precision=precision, amp=not no_amp, device=device, compile=compile_, sync_bn=sync_bn,
+                  precision=precision, amp=not no_amp, device=device, compile=compile, sync_bn=sync_bn,
                   loss_kwargs=_loss_kwargs(loss, sev, mul, hw, lam, form, alpha, beta, gamma))
     d = _load(data, download, n_train, n_test, root, seed, offline, synthetic, data_dir)
     out = Path(out) if out else run_folder(cfg, d)

@@ -11,7 +11,7 @@ __all__ = ['CIFAR_DIR', 'CIFAR_FILES', 'CIFAR_SIZES', 'CIFAR100_MEAN', 'CIFAR100
            'split_cifar100', 'take_per_class', 'lt_counts', 'long_tailed', 'class_weights', 'default_device', 'Loader']
 
 # %% ../nbs/01_data.ipynb #c005
-import hashlib, os, pickle, struct, tempfile, threading
+import hashlib, os, pickle, struct, tempfile, textwrap, threading
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,17 +99,17 @@ class Part:
 
 @dataclass
 class ImageData:
-    ("A data set in memory: its `train` and `test` parts, its classes (with their hierarchy, if any), where it came "
+    ("A data set in memory: its training and test parts, its classes (with their hierarchy, if any), where it came "
      "from.")
     train: Part
     test: Part
     hier: Hierarchy
-    root: Path|None = None
+    root: Path = None
     synthetic: bool = False  # True when the files were written by one of the package's stand-in writers
     name: str = 'cifar100'   # 'cifar100', 'cifar10', 'stl10', 'tinyimagenet' or 'folder'
-    mean: tuple|None = CIFAR100_MEAN  # per-channel statistics the Loader normalises with; None: measured on `train`
+    mean: tuple|None = CIFAR100_MEAN  # per-channel statistics the Loader normalises with; None: measured on the training part
     std: tuple|None = CIFAR100_STD
-    unlabeled: torch.Tensor|None = None  # (N, 3, H, W) uint8 images without labels (STL-10), possibly memory-mapped
+    unlabeled: torch.Tensor = None  # (N, 3, H, W) uint8 images without labels (STL-10), possibly memory-mapped
     def __post_init__(self):
         if self.mean is None or self.std is None: self.mean, self.std = channel_stats(self.train.x)
     @property
@@ -132,12 +132,12 @@ class ImageData:
         return (f"{type(self).__name__}({self.name}, "
                 f"{'synthetic, ' if self.synthetic else ''}train={len(self.train)}, test={len(self.test)}"
                 + (f", unlabeled={len(self.unlabeled)}" if self.unlabeled is not None else '')
-                + f", {self.size}×{self.size}, {self.hier!r})")
+                + f", {self.size}×{self.size},\n    {self.hier!r})")   # two lines: each fits the page
 
 class Cifar100(ImageData):
-    "CIFAR-100 (or a generated stand-in) in memory: the official `train` and `test` parts."
+    "CIFAR-100 (or a generated stand-in) in memory: the official training and test parts."
     def __repr__(self):
-        return (f"Cifar100({'synthetic, ' if self.synthetic else ''}train={len(self.train)}, test={len(self.test)}, "
+        return (f"Cifar100({'synthetic, ' if self.synthetic else ''}train={len(self.train)}, test={len(self.test)},\n    "
                 f"{self.hier!r})")
 
 def channel_stats(x:torch.Tensor, chunk:int=4096) -> tuple:
@@ -229,7 +229,7 @@ def _read_part(path:Path, hier:Hierarchy, root) -> tuple:
 
 def load_cifar100(root='data',            # folder holding cifar-100-python/ (or that folder itself)
                   download:bool=False,    # fetch the official archive first (torchvision's downloader, md5-checked)
-                  hier:Hierarchy|None=None # the label tree; None: Hierarchy.cifar100()
+                  hier:Hierarchy=None # the label tree; None: Hierarchy.cifar100()
                  ) -> Cifar100:
     "Read the original CIFAR-100 pickles into uint8 tensors of shape (N, 3, 32, 32)."
     hier = hier or Hierarchy.cifar100()
@@ -342,7 +342,7 @@ def py2_pickle(obj) -> bytes:
 
 # %% ../nbs/01_data.ipynb #c014
 def augment_batch(x:torch.Tensor, # (B, C, H, W) images, any dtype
-                  pad:int=4, flip:bool=True, generator:torch.Generator|None=None) -> torch.Tensor:
+                  pad:int=4, flip:bool=True, generator:torch.Generator=None) -> torch.Tensor:
     "Random crop (zero padding `pad`) and horizontal flip of a whole batch, in one gather on `x`'s device."
     B, C, H, W = x.shape
     if pad: x = F.pad(x, (pad, pad, pad, pad))
@@ -377,7 +377,7 @@ class SynthConfig:
 def synthetic_images(hier:Hierarchy, # the classes (and their tree, if any) the images are drawn for
                      n_train:int=500, # images per class in train
                      n_test:int=100,  # images per class in test
-                     seed:int=0, cfg:SynthConfig|None=None,
+                     seed:int=0, cfg:SynthConfig=None,
                      size:int=32,     # image side in pixels: 32 (CIFAR), 64 (Tiny ImageNet), 96 (STL-10)
                      chunk:int=5000,
                      # None: images drawn in the patterns' random stream; a number: other images of the same classes
@@ -416,7 +416,7 @@ def synthetic_images(hier:Hierarchy, # the classes (and their tree, if any) the 
 
 def synthetic_cifar100(n_train:int=500, # images per class in train (the original has 500)
                        n_test:int=100,  # images per class in test (the original has 100)
-                       seed:int=0, hier:Hierarchy|None=None, cfg:SynthConfig|None=None, chunk:int=5000) -> dict:
+                       seed:int=0, hier:Hierarchy=None, cfg:SynthConfig=None, chunk:int=5000) -> dict:
     "Generate hierarchy-shaped images: `{'train': (x, fine), 'test': (x, fine)}` with x uint8 (N, 3, 32, 32)."
     for k, v in (('n_train', n_train), ('n_test', n_test)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
@@ -430,7 +430,7 @@ def _cifar_dict(x, fine, hier, part, note, start=0):
     return {'filenames': names, 'batch_label': label, 'fine_labels': fine.tolist(),
             'coarse_labels': hier.fine2coarse[fine].tolist(), 'data': x.reshape(len(x), -1).numpy()}
 
-def write_cifar100(root, parts:dict, hier:Hierarchy|None=None, note:str='') -> Path:
+def write_cifar100(root, parts:dict, hier:Hierarchy=None, note:str='') -> Path:
     "Write `{'train': (x, fine), 'test': (x, fine)}` as the three original pickles under `root/cifar-100-python/`."
     hier = hier or Hierarchy.cifar100()
     d = Path(root).expanduser()/CIFAR_DIR
@@ -444,7 +444,7 @@ def write_synthetic_cifar100(root='data',      # where to put cifar-100-python/
                              n_train:int=500,   # images per class in train
                              n_test:int=100,    # images per class in test
                              seed:int=0,        # same seed, same bytes
-                             cfg:SynthConfig|None=None) -> Path:
+                             cfg:SynthConfig=None) -> Path:
     "Generate a CIFAR-100 stand-in and write it in the original on-disk format; returns the `cifar-100-python` folder."
     return write_cifar100(root, synthetic_cifar100(n_train, n_test, seed, cfg=cfg), note=f'synthetic, hiercifar seed '
                                                                                          f'{seed}')
@@ -452,7 +452,7 @@ def write_synthetic_cifar100(root='data',      # where to put cifar-100-python/
 # %% ../nbs/01_data.ipynb #c024b
 def cifar100_or_synthetic(root='data',             # where CIFAR-100 is, or is downloaded to
                           n_train:int=30, n_test:int=10, # images per class of the stand-in, if it comes to that
-                          seed:int=0, cfg:SynthConfig|None=None, # how the stand-in is generated
+                          seed:int=0, cfg:SynthConfig=None, # how the stand-in is generated
                           # None: try, unless the environment variable HIERCIFAR_OFFLINE is set
                           download:bool|None=None
                          ) -> Cifar100:
@@ -466,37 +466,48 @@ def cifar100_or_synthetic(root='data',             # where CIFAR-100 is, or is d
             return data
         except (OSError, RuntimeError) as e:   # no network (URLError is an OSError), a timeout, a bad checksum
             why = f"CIFAR-100 could not be downloaded ({type(e).__name__}: {str(e)[:120]})"
-    print(f"NOTE: {why}.\nUsing a GENERATED stand-in in CIFAR-100's format ({n_train} + {n_test} images per class), "
-          "not CIFAR-100: its numbers show what to look at, not what you will find on the real data.")
+    print(textwrap.fill(f"NOTE: {why}.", 80) + '\n' + textwrap.fill(
+          f"Using a GENERATED stand-in in CIFAR-100's format ({n_train} + {n_test} images per class), not CIFAR-100: "
+          "its numbers show what to look at, not what you will find on the real data.", 80))
     return load_cifar100(write_synthetic_cifar100(tempfile.mkdtemp(prefix='hiercifar-'), n_train, n_test, seed, cfg))
 
 # %% ../nbs/01_data.ipynb #c026
-def show_images(part:Part, n:int=24, idx=None, ncols:int=8,
+def _wrap_name(name:str, width:int=22) -> str:
+    "A class name on lines of at most `width` characters, broken at its underscores or spaces (never cut)."
+    return '\n'.join(textwrap.wrap(name.replace('_', ' '), width, break_long_words=False)) or name
+
+def show_images(part:Part, n:int=24, idx=None, ncols:int=4,
                 # answers per level ({'fine': ..., 'coarse': ..., 'group': ...}), shown below each image
                 preds:dict|None=None,
-                figsize=None, title:str|None=None):
+                figsize=None, title:str|None=None,
+                fontsize:float=9): # of the labels; with 1.9 in per image the figure fits the docs' column at full size
     ("A grid of images with their fine / superclass / group labels above; with `preds`, the answers below, each one "
      "red if wrong.")
     import matplotlib.pyplot as plt
     levels = part.hier.levels
     idx = torch.arange(min(n, len(part))) if idx is None else torch.as_tensor(idx)
+    ncols = max(1, min(ncols, len(idx)))
     nrows = -(-len(idx) // ncols)
-    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (2.2 * ncols, (3.5 if preds is not None else 2.6) * nrows),
+    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (1.9 * ncols, (3.9 if preds is not None else 2.9) * nrows),
                             squeeze=False)
     h, lab = part.hier, {k: v[idx] for k, v in part.labels.items()}
     for k, ax in enumerate(axs.flat):
         ax.axis('off')
         if k >= len(idx): continue
         ax.imshow(part.x[idx[k]].permute(1, 2, 0).cpu().numpy())
-        ax.set_title('\n'.join(h.names(l)[lab[l][k]] for l in levels), fontsize=7)   # full names: no cut
+        ax.set_title('\n'.join(_wrap_name(h.names(l)[lab[l][k]]) for l in levels), fontsize=fontsize)  # whole names
         if preds is None: continue
-        for j, l in enumerate(levels):                  # one line per level, red only where that level is wrong
-            ok = bool(preds[l][k] == lab[l][k])
-            ax.text(0.5, -0.05 - 0.12 * j, h.names(l)[preds[l][k]], transform=ax.transAxes, ha='center', va='top',
-                    fontsize=7, color='k' if ok else '#c00000', fontweight='normal' if ok else 'bold')
-    if title: fig.suptitle(title)
-    fig.tight_layout(h_pad=1.5 if preds is not None else 1.0)
+        y = 3                                           # points below the image
+        for l in levels:                                # one line per level, red only where that level is wrong
+            ok, name = bool(preds[l][k] == lab[l][k]), _wrap_name(h.names(l)[preds[l][k]])
+            ax.annotate(name, (0.5, 0), xycoords='axes fraction', xytext=(0, -y), textcoords='offset points',
+                        ha='center', va='top', fontsize=fontsize, color='k' if ok else '#c00000',
+                        fontweight='normal' if ok else 'bold')
+            y += (name.count('\n') + 1) * fontsize * 1.25
+    if title: fig.suptitle('\n'.join(textwrap.wrap(title, 70)), fontsize=fontsize + 2)
+    fig.tight_layout(h_pad=1.0)
     return fig
+
 
 # %% ../nbs/01_data.ipynb #c033
 def class_ranks(part:Part, seed:int=0) -> tuple:

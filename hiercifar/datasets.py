@@ -12,7 +12,7 @@ __all__ = ['MARK', 'C10_DIR', 'C10_TRAIN', 'C10_FILES', 'CIFAR10_MEAN', 'CIFAR10
            'data_or_synthetic']
 
 # %% ../nbs/01b_datasets.ipynb #c005
-import collections, contextlib, hashlib, os, re, shutil, sys, tempfile, warnings
+import collections, contextlib, hashlib, os, re, shutil, sys, tempfile, textwrap, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -111,7 +111,7 @@ def _c10_batch(path:Path, hier:Hierarchy, root) -> tuple:
 
 def load_cifar10(root='data',            # folder holding cifar-10-batches-py/ (or that folder itself)
                  download:bool=False,    # fetch the official archive first (torchvision's downloader, md5-checked)
-                 hier:Hierarchy|None=None # the label tree; None: Hierarchy.cifar10()
+                 hier:Hierarchy=None # the label tree; None: Hierarchy.cifar10()
                 ) -> ImageData:
     "Read the original CIFAR-10 pickles into uint8 tensors of shape (N, 3, 32, 32)."
     hier = hier or Hierarchy.cifar10()
@@ -148,7 +148,7 @@ def _check_images(parts:dict, size:int|None, what:str):
             raise ValueError(f"{what} needs uint8 images (N, 3, {size or 'H'}, {size or 'W'}); part {k!r} has {shape}")
         if len(y) != len(x): raise ValueError(f"part {k!r}: {len(x)} images but {len(y)} labels")
 
-def write_cifar10(root, parts:dict, hier:Hierarchy|None=None, note:str='') -> Path:
+def write_cifar10(root, parts:dict, hier:Hierarchy=None, note:str='') -> Path:
     "Write `{'train': (x, labels), 'test': (x, labels)}` as the original files under `root/cifar-10-batches-py/`."
     hier = hier or Hierarchy.cifar10()
     _check_images(parts, 32, 'CIFAR-10')
@@ -170,14 +170,14 @@ def write_cifar10(root, parts:dict, hier:Hierarchy|None=None, note:str='') -> Pa
                                          'data': xb.reshape(len(xb), -1).numpy(), 'filenames': fn}))
     return d
 
-def synthetic_cifar10(n_train:int=5000, n_test:int=1000, seed:int=0, cfg:SynthConfig|None=None) -> dict:
+def synthetic_cifar10(n_train:int=5000, n_test:int=1000, seed:int=0, cfg:SynthConfig=None) -> dict:
     "Generate CIFAR-10 stand-in images (`n_train` + `n_test` per class): `{'train': (x, labels), 'test': (x, labels)}`."
     return synthetic_images(Hierarchy.cifar10(), n_train, n_test, seed, cfg, 32)
 
 def write_synthetic_cifar10(root='data',      # where to put cifar-10-batches-py/
                             n_train:int=5000,  # images per class in train (the original has 5,000)
                             n_test:int=1000,   # images per class in test (the original has 1,000)
-                            seed:int=0, cfg:SynthConfig|None=None) -> Path:
+                            seed:int=0, cfg:SynthConfig=None) -> Path:
     "Generate a CIFAR-10 stand-in and write it in the original format; returns the `cifar-10-batches-py` folder."
     return write_cifar10(root, synthetic_cifar10(n_train, n_test, seed, cfg), note=f'synthetic, hiercifar seed {seed}')
 
@@ -238,7 +238,7 @@ def load_stl10(root='data',             # folder holding stl10_binary/ (or that 
                # fetch the official archive first (2.5 GB; torchvision's downloader, md5-checked)
                download:bool=False,
                unlabeled:bool=True,     # map unlabeled_X.bin as `data.unlabeled` (no copy: a view of the file)
-               hier:Hierarchy|None=None # the label tree; None: Hierarchy.stl10()
+               hier:Hierarchy=None # the label tree; None: Hierarchy.stl10()
               ) -> ImageData:
     ("Read the original STL-10 binaries: train and test into memory as (N, 3, 96, 96) uint8, the unlabeled images "
      "memory-mapped.")
@@ -268,7 +268,7 @@ def _stl_bytes(x:torch.Tensor) -> bytes:
 
 def write_stl10(root, parts:dict,
                 unlabeled=None, # (N, 3, 96, 96) uint8 images, or an iterable of such chunks (streamed)
-                hier:Hierarchy|None=None, note:str='', seed:int=0) -> Path:
+                hier:Hierarchy=None, note:str='', seed:int=0) -> Path:
     ("Write `{'train': (x, labels), 'test': (x, labels)}` (and `unlabeled` images) as the original binaries under "
      "`root/stl10_binary/`.")
     hier = hier or Hierarchy.stl10()
@@ -300,7 +300,7 @@ def _unlabeled_chunks(hier, n:int, seed:int, size:int, cfg=None, chunk:int=10_00
         yield synthetic_images(hier, -(-m // hier.n_fine), 0, seed, cfg, size, chunk=1000,
                                sample_seed=(seed + 1) * 1_000_003 + j)['train'][0][:m]
 
-def synthetic_stl10(n_train:int=500, n_test:int=800, n_unlabeled:int=0, seed:int=0, cfg:SynthConfig|None=None) -> dict:
+def synthetic_stl10(n_train:int=500, n_test:int=800, n_unlabeled:int=0, seed:int=0, cfg:SynthConfig=None) -> dict:
     ("Generate STL-10 stand-in images: `{'train': (x, labels), 'test': (x, labels), 'unlabeled': x}`, x uint8 (N, 3, "
      "96, 96).")
     _whole('n_unlabeled', n_unlabeled)
@@ -314,7 +314,7 @@ def write_synthetic_stl10(root='data',           # where to put stl10_binary/
                           n_train:int=500,        # images per class in train (the original has 500)
                           n_test:int=800,         # images per class in test (the original has 800)
                           n_unlabeled:int=100_000, # images without labels (the original has 100,000)
-                          seed:int=0, cfg:SynthConfig|None=None) -> Path:
+                          seed:int=0, cfg:SynthConfig=None) -> Path:
     ("Generate an STL-10 stand-in and write it in the original format (the unlabeled images streamed in chunks); "
      "returns `stl10_binary`.")
     _whole('n_unlabeled', n_unlabeled)
@@ -532,7 +532,7 @@ def _grey(x:torch.Tensor) -> torch.Tensor:
     return ((0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]).round().clamp(0, 255).to(torch.uint8)[:, None]
             .expand(-1, 3, -1, -1))
 
-def synthetic_tinyimagenet(n_train:int=500, n_test:int=50, seed:int=0, cfg:SynthConfig|None=None) -> dict:
+def synthetic_tinyimagenet(n_train:int=500, n_test:int=50, seed:int=0, cfg:SynthConfig=None) -> dict:
     ("Generate Tiny ImageNet stand-in images (64 × 64, 200 classes, one in fifty grey): `{'train': (x, labels), "
      "'test': (x, labels)}`.")
     wnids, words = tiny_synthetic_classes()
@@ -579,7 +579,7 @@ def write_tinyimagenet(root, parts:dict, wnids:list, words:dict, note:str='', qu
 def write_synthetic_tinyimagenet(root='data',     # where to put tiny-imagenet-200/
                                  n_train:int=500,  # images per class in train (the original has 500)
                                  n_test:int=50,    # images per class in val (the original has 50)
-                                 seed:int=0, cfg:SynthConfig|None=None) -> Path:
+                                 seed:int=0, cfg:SynthConfig=None) -> Path:
     ("Generate a Tiny ImageNet stand-in and write it as the original's JPEG tree (200 classes); returns "
      "`tiny-imagenet-200`.")
     wnids, words = tiny_synthetic_classes()
@@ -669,7 +669,7 @@ def write_synthetic_folder(root='my_images',    # the folder to create (one subf
                            seed:int=0,
                            # > 0: write train/ and test/ folders, with this many test images per class
                            n_test:int=0,
-                           cfg:SynthConfig|None=None) -> Path:
+                           cfg:SynthConfig=None) -> Path:
     ("Generate flat-class images and write them as PNG files in torchvision's ImageFolder layout: "
      "`root/<class>/<class>_0000.png`.")
     from torchvision.io import encode_png
@@ -770,6 +770,7 @@ def data_or_synthetic(data:str='cifar100', root='data',
         else:
             print(f"Using {'a generated stand-in found' if d.synthetic else 'the real ' + spec.title} in {d.root}")
             return d
-    print(f"NOTE: {why}.\nUsing a GENERATED stand-in in {spec.title}'s format ({n_train} + {n_test} images per class), "
-          f"not {spec.title}: its numbers show what to look at, not what you will find on the real data.")
+    print(textwrap.fill(f"NOTE: {why}.", 80) + '\n' + textwrap.fill(
+          f"Using a GENERATED stand-in in {spec.title}'s format ({n_train} + {n_test} images per class), not "
+          f"{spec.title}: its numbers show what to look at, not what you will find on the real data.", 80))
     return spec.load(spec.write_synthetic(tempfile.mkdtemp(prefix='hiercifar-'), n_train, n_test, seed))

@@ -186,7 +186,8 @@ class Hierarchy:
     def n_fine(self) -> int: return len(self.fine_names)
     def names(self, level:str) -> list:
         if level not in self.levels:
-            raise ValueError(f"no level {level!r} here: the levels are {', '.join(self.levels)}" + (' (classes without a hierarchy)' if self.is_flat else ''))
+            raise ValueError(f"no level {level!r} here: the levels are {', '.join(self.levels)}"
+                             + (' (classes without a hierarchy)' if self.is_flat else ''))
         return {'fine': self.fine_names, 'coarse': self.coarse_names, 'group': self.group_names}[level]
 
     def to(self, device) -> 'Hierarchy':
@@ -250,31 +251,37 @@ def tree(h:Hierarchy, fine:bool=True # list the fine classes under each supercla
     return '\n'.join(lines)
 
 # %% ../nbs/00_hierarchy.ipynb #c033
-def plot_hierarchy(h:Hierarchy, figsize=(16, 5.5), ax=None):
-    "An icicle chart of the tree: groups on top, superclasses below, the fine classes at the bottom."
-    import matplotlib.pyplot as plt
+def plot_hierarchy(h:Hierarchy,
+                   figsize=None, # default: 7.5 in wide (the docs' column), 0.16 in per fine class
+                   ax=None):
+    "An icicle chart of the tree, top to bottom: groups on the left, superclasses in the middle, fine classes right."
+    import matplotlib.pyplot as plt, textwrap
     h._need_tree('plot_hierarchy')
     from matplotlib import colormaps
-    if ax is None: _, ax = plt.subplots(figsize=figsize)
-    o = h.order()
+    if ax is None: _, ax = plt.subplots(figsize=figsize or (7.5, 0.16 * h.n_fine + 0.5))
+    o, n = h.order(), h.n_fine
     cmap = colormaps['tab10']
-    rows = [('group', h.fine2group[o], h.group_names, 2.0), ('coarse', h.fine2coarse[o], h.coarse_names, 1.0)]
-    for level, ids, names, y0 in rows:
+    def wrap(name, width): return '\n'.join(textwrap.wrap(name.replace('_', ' '), width, break_long_words=False))
+    # (level, id of each fine class in plot order, names, left edge, width, label width in characters, font)
+    cols = [('group', h.fine2group[o], h.group_names, 0.0, 1.7, 14, dict(fontsize=9, weight='bold')),
+            ('coarse', h.fine2coarse[o], h.coarse_names, 1.7, 2.8, 26, dict(fontsize=8.5))]
+    for level, ids, names, x0, w, chars, font in cols:
         start = 0
         for k in range(1, len(ids) + 1):
             if k == len(ids) or ids[k] != ids[start]:
                 g = h.fine2group[o[start]].item()
-                ax.add_patch(plt.Rectangle((start, y0), k - start, 0.95, color=cmap(g % 10), alpha=0.9 if level == 'group' else 0.55))
-                label = names[ids[start]].replace('_', ' ')
-                if level == 'group': ax.text((start + k) / 2, y0 + 0.47, label.replace(' ', '\n') if k - start <= 5 else label, ha='center', va='center', fontsize=9, weight='bold')
-                else: ax.text((start + k) / 2, y0 + 0.47, label.replace(' ', '\n', 2), ha='center', va='center', fontsize=6.2, rotation=90 if k - start < 6 else 0)
+                ax.add_patch(plt.Rectangle((x0, n - k), w - 0.04, k - start - 0.08, color=cmap(g % 10),
+                                           alpha=0.9 if level == 'group' else 0.55))
+                label = wrap(names[ids[start]], chars if k - start > 1 else 2 * chars)
+                ax.text(x0 + w / 2, n - (start + k) / 2, label, ha='center', va='center', **font)
                 start = k
     for i, f in enumerate(o.tolist()):
-        ax.add_patch(plt.Rectangle((i, -0.9), 1, 1.85, color=cmap(h.fine2group[f].item() % 10), alpha=0.25))
-        ax.text(i + 0.5, 0.02, h.fine_names[f].replace('_', ' '), rotation=90, ha='center', va='top', fontsize=5.5)
-    ax.set_xlim(0, h.n_fine); ax.set_ylim(-0.9, 3); ax.axis('off')
+        ax.add_patch(plt.Rectangle((4.5, n - i - 1), 3.0, 0.92, color=cmap(h.fine2group[f].item() % 10), alpha=0.25))
+        ax.text(4.6, n - i - 0.54, h.fine_names[f].replace('_', ' '), ha='left', va='center', fontsize=8.5)
+    ax.set_xlim(0, 7.5); ax.set_ylim(0, n); ax.axis('off')
     ax.set_title(f'{repr(h)}', fontsize=10)
     return ax
+
 
 # %% ../nbs/00_hierarchy.ipynb #c036
 def boundaries(h:Hierarchy, level:str='fine') -> tuple:

@@ -179,7 +179,7 @@ class Learner:
                                  f"Try a lower learning rate (lr={self.lr / 10:g}) in a new Learner, or train in fp32 (precision='fp32').")
 
     @torch.no_grad()
-    def get_preds(self, dl:Loader|None=None) -> tuple:
+    def get_preds(self, dl:Loader=None) -> tuple:
         "Logits (float32, on the CPU) and labels for every batch of `dl` (default: the validation loader)."
         dl = dl or self.dls.valid
         self.model.eval()
@@ -312,8 +312,12 @@ class MetricsCB(Callback):
             learn.history.append(row)
 
 # %% ../nbs/04_learner.ipynb #c022
+_SHORT = {'train_loss': 'trn_loss', 'valid_loss': 'val_loss', 'valid_acc_fine': 'acc_fine', 'valid_acc_coarse': 'acc_super',
+          'valid_acc_group': 'acc_group', 'valid_severity': 'severity'}
+
 class ProgressCB(Callback):
-    "Epoch bar with a metrics table, batch bar with the running loss; `plot=True`: live loss plot in notebooks."
+    ("Epoch bar with a metrics table (losses; validation accuracies and mean severity), batch bar with the running "
+     "loss; `plot=True`: live loss plot in notebooks.")
     order = 50
     def __init__(self, plot:bool=False,
                  cols=('train_loss', 'valid_loss', 'valid_acc_fine', 'valid_acc_coarse', 'valid_acc_group', 'valid_severity')):
@@ -335,7 +339,8 @@ class ProgressCB(Callback):
         row = learn.history[-1]
         if self.first:
             self.cols = [c for c in self.cols if c in row]   # a data set without a hierarchy has no superclass columns
-            self.mbar.write(['epoch', *self.cols, 'time'], table=True); self.first = False
+            short = [_SHORT.get(c, c) for c in self.cols]     # short headers: the table fits 80 characters
+            self.mbar.write(['epoch', *short, 'time'], table=True); self.first = False
         self.mbar.write([str(row['epoch']), *[f'{row[c]:.4f}' for c in self.cols], f"{row['time']:.0f}s"], table=True)
         self.valid_pts.append((learn.epoch + 1, row['valid_loss']))
         if self.plot and self.train_pts:

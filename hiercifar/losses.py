@@ -186,7 +186,7 @@ def class_balanced_weights(counts:torch.Tensor, beta:float=0.999) -> torch.Tenso
     w = (1 - beta) / (1 - beta ** n)
     return (w / w.sum() * len(n)).float()
 
-def focal(logits:torch.Tensor, target:torch.Tensor, gamma:float=2., weight:torch.Tensor|None=None) -> torch.Tensor:
+def focal(logits:torch.Tensor, target:torch.Tensor, gamma:float=2., weight:torch.Tensor=None) -> torch.Tensor:
     "Mean focal loss -w_y (1-p_y)^γ log p_y, with finite, accurate gradients for every γ ≥ 0 and every logit."
     z = logits.float()
     if z.shape[-1] == 1: return (z * 0).sum(-1).mean()         # one class: p_y = 1 and the loss is 0

@@ -111,7 +111,7 @@ def pair_dists(e:torch.Tensor, form:str='squared') -> torch.Tensor:
     e = e.float()
     return dists((e[:, None] - e[None]).pow(2).sum(-1), form)
 
-def triplet_masks(fine:torch.Tensor, coarse:torch.Tensor|None=None, negatives:str='any') -> tuple:
+def triplet_masks(fine:torch.Tensor, coarse:torch.Tensor=None, negatives:str='any') -> tuple:
     ("(B, B) masks `pos[a, p]` (same class, p ≠ a) and `neg[a, n]` (another class; `'sibling'`: another class of the "
      "anchor's superclass, wherever the batch has one).")
     check_metric(negatives=negatives)
@@ -133,7 +133,7 @@ def hardest(D:torch.Tensor, pos:torch.Tensor, neg:torch.Tensor) -> tuple:
     n = D.masked_fill(~neg, math.inf).argmin(1)
     return p, n, pos.any(1) & neg.any(1)
 
-def batch_triplet(e:torch.Tensor, fine:torch.Tensor, coarse:torch.Tensor|None=None, margin:float=0.5,
+def batch_triplet(e:torch.Tensor, fine:torch.Tensor, coarse:torch.Tensor=None, margin:float=0.5,
                   form:str='squared', mining:str='hard', negatives:str='any') -> torch.Tensor:
     ("Triplet loss inside a batch: batch-hard (mean over anchors) or batch-all (mean over the triplets that violate "
      "the margin).")
@@ -156,7 +156,7 @@ class TripletLoss(nn.Module):
                  normalize:bool=True):
         super().__init__()
         self.settings = check_metric(margin=margin, form=form, mining=mining, negatives=negatives, normalize=normalize)
-    def forward(self, emb:torch.Tensor, fine:torch.Tensor, coarse:torch.Tensor|None=None) -> torch.Tensor:
+    def forward(self, emb:torch.Tensor, fine:torch.Tensor, coarse:torch.Tensor=None) -> torch.Tensor:
         s = dict(self.settings); norm = s.pop('normalize')
         return batch_triplet(F.normalize(emb.float(), dim=-1) if norm else emb, fine, coarse, **s)
     def extra_repr(self): return ', '.join(f'{k}={v!r}' for k, v in self.settings.items())
@@ -192,7 +192,7 @@ class CenterLoss(nn.Module):
 class MetricLoss(MultiHeadCE):
     ("Multi-head cross-entropy + λ · an auxiliary loss on the shared embedding `out['emb']` (a `TripletLoss` or a "
      "`CenterLoss`; None: plain multi-head CE).")
-    def __init__(self, hier:Hierarchy, aux:nn.Module|None=None, lam:float=1., head_weights=(1., 1., 1.)):
+    def __init__(self, hier:Hierarchy, aux:nn.Module=None, lam:float=1., head_weights=(1., 1., 1.)):
         super().__init__(hier, head_weights)
         self.aux, self.lam = aux, lam
     @property
@@ -294,15 +294,15 @@ def plot_embedding(emb:torch.Tensor, y:dict, hier:Hierarchy, levels=('fine', 'co
     import matplotlib.pyplot as plt
     xy = pca2(emb).numpy()
     levels = [l for l in levels if l in hier.levels]
-    fig, axs = plt.subplots(1, len(levels), figsize=figsize or (4.4 * len(levels), 4.2), squeeze=False)
+    fig, axs = plt.subplots(1, len(levels), figsize=figsize or (2.5 * len(levels), 2.9), squeeze=False)
     for ax, l in zip(axs.flat, levels):
         n = hier.sizes[l]
         cmap = plt.get_cmap('tab20' if n > 10 else 'tab10')
         for k in range(n):
             sel = (y[l] == k).numpy()
             ax.scatter(xy[sel, 0], xy[sel, 1], color=cmap(k % cmap.N), s=6, alpha=0.8, label=hier.names(l)[k])
-        if n <= 10: ax.legend(fontsize=7, markerscale=2, loc='best')
-        ax.set_title(f'{title} coloured by {l} ({n})'.strip()); ax.set_xticks([]); ax.set_yticks([])
+        if n <= 10: ax.legend(fontsize=7.5, markerscale=2, loc='best', handlelength=1, borderpad=0.3, labelspacing=0.2)
+        ax.set_title(f'{title}\ncoloured by {l} ({n})'.strip(), fontsize=9.5); ax.set_xticks([]); ax.set_yticks([])
     fig.tight_layout()
     return fig
 

@@ -209,19 +209,25 @@ def confusion(pred:torch.Tensor, target:torch.Tensor, n:int, normalize:bool=True
     cm = torch.bincount(target * n + pred, minlength=n * n).view(n, n).float()
     return cm / cm.sum(1, keepdim=True).clamp(min=1) if normalize else cm
 
-def plot_confusions(p:Preds, derived:str|None=None, figsize=(18, 5.5)):
+def plot_confusions(p:Preds, derived:str|None=None,
+                    figsize=None): # default: 7.5 in wide (the docs' column), fine and group above, superclasses below
     "Row-normalised confusion matrices of the three levels, sorted by the hierarchy."
     import matplotlib.pyplot as plt
     pr, levels = level_preds(p, derived), p.hier.levels
-    fig, axs = plt.subplots(1, len(levels), figsize=figsize if len(levels) == 3 else (7, 6), squeeze=False)
-    for ax, l in zip(axs.flat, levels):
+    if len(levels) == 3:         # the 100 × 100 matrix has no names; the 20 superclass names need the full width
+        fig = plt.figure(figsize=figsize or (7.5, 11.5))
+        gs = fig.add_gridspec(2, 2, height_ratios=(1.2, 1.45), width_ratios=(1.3, 1))
+        axs = [fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[1, :]), fig.add_subplot(gs[0, 1])]
+    else: fig, axs = plt.subplots(1, len(levels), figsize=figsize or (7.5, 6), squeeze=False); axs = list(axs.flat)
+    for ax, l in zip(axs, levels):           # one colour bar (the last matrix's) serves all: the same scale, 0 to 1
         show_matrix(confusion(pr[l], p.y[l], p.hier.sizes[l]), p.hier, l, ax=ax, cmap='Blues', vmin=0, vmax=1,
-                    title=f'{l}: accuracy {accuracy(pr[l], p.y[l]):.1%}')
-        ax.set_xlabel('predicted'); ax.set_ylabel('true')
+                    cbar=l == levels[1] if len(levels) == 3 else True, title=f'{l}: accuracy {accuracy(pr[l], p.y[l]):.1%}')
+        ax.set_xlabel('predicted', fontsize=9); ax.set_ylabel('true', fontsize=9); ax.tick_params(labelsize=8)
+        ax.title.set_fontsize(10)
     fig.tight_layout()
     return fig
 
-def plot_history(history:list, figsize=(13, 3.8)):
+def plot_history(history:list, figsize=(7.5, 3)):
     "Learning curves: loss, accuracy per level (train dashed, valid solid), and mean severity."
     import matplotlib.pyplot as plt, pandas as pd
     df = pd.DataFrame(history)
@@ -233,7 +239,8 @@ def plot_history(history:list, figsize=(13, 3.8)):
         axs[2].plot(df.epoch, df.train_severity, '--', label='train'); axs[2].plot(df.epoch, df.valid_severity, label='valid')
     else: axs[2].set_axis_off()   # no hierarchy, no severity
     for ax, t in zip(axs, ('loss', 'accuracy (dashed: train)', 'mean severity S[y, ŷ]')):
-        ax.set_title(t); ax.set_xlabel('epoch'); ax.legend()
+        ax.set_title(t, fontsize=10); ax.set_xlabel('epoch', fontsize=9); ax.tick_params(labelsize=8.5)
+        if ax.get_legend_handles_labels()[0]: ax.legend(fontsize=8.5)
     fig.tight_layout()
     return fig
 
@@ -263,7 +270,7 @@ def worst_mistakes(p:Preds, n:int=16) -> torch.Tensor:
     return score.argsort(descending=True)[:min(n, int((lvl > 0).sum()))]
 
 def show_mistakes(p:Preds, part, n:int=16, **kwargs):
-    "The worst mistakes: true labels above; below, the fine answer with *its own* superclass and group, each red where wrong."
+    "The worst mistakes: true labels above; below, the fine answer and the superclass and group it implies (red: wrong)."
     from hiercifar.data import show_images
     idx = worst_mistakes(p, n)
     f = p.out['fine'].argmax(-1)[idx]
@@ -316,7 +323,7 @@ def confusion_figure(p:Preds, level:str='fine', # the level shown first
                                   title='predicted', constrain='domain')
         axis_level.update({f'xaxis{ax}': l, f'yaxis{ax}': l})
         axes[f'yaxis{ax}'] = dict(domain=[0, 1], anchor=f'x{ax}', visible=l == level, showticklabels=l != 'fine', autorange='reversed',
-                                  title='true', scaleanchor=f'x{ax}', constrain='domain')
+                                  title='true', scaleanchor=f'x{ax}', constrain='domain', automargin=True)
     title = lambda l: f'{_WHAT[l]} confusion ({len(p)} images), sorted by the hierarchy: hover a cell'
     buttons = [dict(label=f'{l} ({h.sizes[l]})', method='update',
                     args=[{'visible': [k == l for k in levels]},
@@ -324,11 +331,13 @@ def confusion_figure(p:Preds, level:str='fine', # the level shown first
                            **{f'{a}.visible': axis_level[a] == l for a in axes}}])
                for l in levels]
     fig = go.Figure(traces)
-    fig.update_layout(**axes, shapes=shapes[level], title=title(level), height=height,
+    # the title at the top, the level buttons below it, room on the left for the longest superclass name
+    fig.update_layout(**axes, shapes=shapes[level], title=dict(text=title(level), y=0.98, yanchor='top', x=0.01),
+                      height=height,
                       coloraxis=dict(colorscale='Blues', cmin=0, cmax=1, colorbar=dict(title='rate')),
-                      updatemenus=[dict(type='buttons', direction='right', buttons=buttons, x=0, xanchor='left', y=1.1, yanchor='bottom',
+                      updatemenus=[dict(type='buttons', direction='right', buttons=buttons, x=0, xanchor='left', y=1.02, yanchor='bottom',
                                         active=levels.index(level))] if len(levels) > 1 else [],
-                      margin=dict(t=110), plot_bgcolor='white')
+                      margin=dict(t=120, l=180), plot_bgcolor='white')
     return fig
 
 def html_figure(fig):

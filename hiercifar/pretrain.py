@@ -209,7 +209,7 @@ def fine_tune(model:nn.Module, train:Part, test:Part, epochs:int=30, lr:float=1e
               # random crops and flips of the training images
               mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25), augment:bool=True,
               device=None, seed:int=0, precision:str='fp32') -> Learner:
-    "Train `model` (encoders and heads) with multi-head cross-entropy on `train`, validating on `test` each epoch."
+    "Train `model` (encoders and heads) with multi-head cross-entropy on the training part, validating on the test part each epoch."
     _whole('epochs', epochs); _whole('bs', bs)
     if train.hier != test.hier: raise ValueError("train and test must have the same classes and hierarchy")
     dls = DataLoaders.from_parts(train, test, bs, device=device, seed=seed, augment=augment, mean=mean, std=std)

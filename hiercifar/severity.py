@@ -48,7 +48,7 @@ def scale_severity(D, lo:float=1., hi:float=3.) -> torch.Tensor:
     S = lo + (hi - lo) * (D - dmin) / (dmax - dmin) if dmax > dmin else torch.full_like(D, (lo + hi) / 2)   # all equal: every mistake alike
     return check_severity(S.fill_diagonal_(0).float(), len(D))
 
-def confusion_severity(p, # predictions on held-out images (a `Preds`)
+def confusion_severity(p, # predictions on held-out images (a Preds)
                        lo:float=1., hi:float=3., eps:float=1e-4) -> torch.Tensor:
     ("Severity learned from a model's confusions on held-out images: −log of the symmetrised mean probability it "
      "gives class j on images of class i, scaled into [`lo`, `hi`].")

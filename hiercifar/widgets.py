@@ -22,7 +22,7 @@ class Severity:
     weights: tuple = (1., 2., 3.)        # cost of a mistake in the superclass / in the group / across groups
     multipliers: tuple = (1., 2., 4.)    # MistakeCE multipliers for the same three cases
     overrides: tuple = ()                # ((level, name_a, name_b, cost), ...) applied in order
-    matrix: torch.Tensor|None = field(default=None, repr=False)
+    matrix: torch.Tensor = field(default=None, repr=False)
 
     @classmethod
     def build(cls, hier:Hierarchy, weights=(1., 2., 3.), multipliers=(1., 2., 4.), overrides=()) -> 'Severity':
@@ -259,8 +259,9 @@ class WhatIf(_Panel):
 
     def render(self) -> str:
         a, c = self.stats['argmax'], self.stats['crm']
-        rows = [('class accuracy', 'acc_fine', '{:.1%}'), ('superclass accuracy', 'acc_coarse', '{:.1%}'),
-                ('group accuracy', 'acc_group', '{:.1%}'), ('mean severity', 'avg_severity', '{:.3f}'),
+        rows = [('class accuracy', 'acc_fine', '{:.1%}'),   # superclass and group: of the class answer, not the heads
+                ('superclass of the class answer', 'acc_coarse', '{:.1%}'),
+                ('group of the class answer', 'acc_group', '{:.1%}'), ('mean severity', 'avg_severity', '{:.3f}'),
                 ('mean severity of mistakes', 'avg_mistake_severity', '{:.3f}')]
         td = 'style="padding:2px 10px;text-align:right"'
         body = ''.join(f'<tr><td>{n}</td><td {td}>{f.format(a[k])}</td><td {td}><b>{f.format(c[k])}</b></td></tr>'
@@ -406,7 +407,7 @@ class TrainPanel(_Panel):
 # %% ../nbs/07_widgets.ipynb #c029
 class SeverityLab(_Panel):
     "The designer, the what-if panel (if `preds` are given) and the training panel, wired together in tabs."
-    def __init__(self, data:ImageData, preds:Preds|None=None, **kwargs):
+    def __init__(self, data:ImageData, preds:Preds=None, **kwargs):
         self.designer = SeverityDesigner(data.hier)
         self.whatif = WhatIf(preds) if preds is not None else None
         if self.whatif is not None: self.designer.on_change = self._sync
@@ -420,6 +421,6 @@ class SeverityLab(_Panel):
         "The what-if sliders follow the designer's weights."
         for s, x in zip(self.whatif.w, v.weights): s.value = x
 
-def severity_lab(data:ImageData, preds:Preds|None=None, **kwargs) -> SeverityLab:
+def severity_lab(data:ImageData, preds:Preds=None, **kwargs) -> SeverityLab:
     "All three widgets in tabs: design the severities, see what they change, train with them."
     return SeverityLab(data, preds, **kwargs)

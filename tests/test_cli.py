@@ -86,16 +86,16 @@ def test_named_download_failure_is_one_clear_error(monkeypatch, tmp_path):
 def test_info_summarises_any_data_set(tmp_path, capsys):
     info_cli(data='stl10', synthetic=True, n_train=2, n_test=1, root=str(tmp_path))
     out = capsys.readouterr().out
-    assert 'data set: STL-10 (GENERATED stand-in); images 96×96; 10 classes; hierarchy: 10 classes → 4 superclasses → 2 groups' in out
+    assert 'data set: STL-10 (GENERATED stand-in); images 96×96; 10 classes;\nhierarchy: 10 classes → 4 superclasses → 2 groups' in out
     assert 'unlabeled: 20 images (3, 96, 96) uint8, memory-mapped' in out and 'train:     20 images' in out and 'channel mean (' in out
     info_cli(data='tinyimagenet', synthetic=True, n_train=2, n_test=1, root=str(tmp_path))
     out = capsys.readouterr().out
     assert 'Hierarchy(200 classes, no hierarchy)\namber finch, amber beetle' in out and ', …' in out
-    assert 'data set: Tiny ImageNet (GENERATED stand-in); images 64×64; 200 classes; hierarchy: none (flat classes)' in out
+    assert 'data set: Tiny ImageNet (GENERATED stand-in); images 64×64; 200 classes;\nhierarchy: none (flat classes)' in out
     assert 'unlabeled' not in out and 'superclass' not in out
     imgs = write_synthetic_folder(tmp_path/'imgs', n_classes=3, n_per_class=5, size=16)
     info_cli(data=str(imgs))
-    assert 'data set: image folder (GENERATED stand-in); images 16×16; 3 classes; hierarchy: none (flat classes)' in capsys.readouterr().out
+    assert 'data set: image folder (GENERATED stand-in); images 16×16; 3 classes;\nhierarchy: none (flat classes)' in capsys.readouterr().out
 
 def test_train_on_flat_data_prints_no_invented_levels(tmp_path, capsys):
     imgs = write_synthetic_folder(tmp_path/'imgs', n_classes=6, n_per_class=5, size=16)

@@ -148,7 +148,7 @@ CASES = [  # (command, arguments that replace or extend the valid ones above, wh
     ('train', ['--bs', '0'], 'bs (batch size) must be a whole number ≥ 1, got 0'),
     ('train', ['--lr', 'inf'], 'lr (learning rate) must be a finite number > 0, got inf'),
     ('train', ['--lr', '0'], 'lr (learning rate) must be a finite number > 0'),
-    ('train', ['--compile_', 'fast'], "compile must be 'auto', 'on' or 'off' (or True / False), got 'fast'"),
+    ('train', ['--compile', 'fast'], "compile must be 'auto', 'on' or 'off' (or True / False), got 'fast'"),
     ('train', ['--lr', 'nan'], 'lr (learning rate) must be a finite number > 0, got nan'),
     ('train', ['--sched', 'cosine'], "sched must be one of onecycle, exp, plateau, got 'cosine'"),
     ('train', ['--imbalance', '0.5'], 'imbalance (largest / smallest class; 1 keeps the data balanced) must be a finite number ≥ 1, got 0.5'),
