@@ -262,7 +262,7 @@ def train_cli(data:str='data',          # cifar100, cifar10, stl10, tinyimagenet
               imbalance:float=1.0,      # > 1: train on a long-tailed subset with this imbalance factor
               balanced:bool=False,      # class-balanced sampling
               patience:int=0,           # early stopping patience (epochs); 0: off
-              n_train:int=16,           # synthetic data: training images per class (16: a minute on 2 cores)
+              n_train:int=16,           # synthetic data: training images per class
               n_test:int=4,             # synthetic data: test images per class
               root:str='~/.cache/hiercifar', # where synthetic data is written
               # results folder; default results/<data>-<model>-split<split>-<loss>-seed<seed>-<hash of all settings>
