@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from types import SimpleNamespace
-from .exercises import Checker, StudentError, call
+from .exercises import Checker, StudentError, call, answer, as_tensor, as_number, close
 from .hierarchy import Hierarchy
 from .models import Heads
 
@@ -33,28 +33,6 @@ def _relation(h:Hierarchy, i:int, j:int) -> str:
     if gi == gj: return f"{a!r} and {b!r}, in different superclasses of the group {h.group_names[gi]!r}"
     return f"{a!r} and {b!r}, in different groups ({h.group_names[gi]!r} and {h.group_names[gj]!r})"
 
-def _ret(f, *args, what:str, **kwargs):
-    "Call the student's `f`; a None result becomes a hint saying what `f` should return."
-    got = call(f, *args, **kwargs)
-    if got is None: raise StudentError(f"your function returned None: it should return {what}")
-    return got
-
-def _tensor(got, what:str, shape=None, dtype=torch.float32) -> torch.Tensor:
-    "The answer as a tensor of `shape`, or a hint."
-    try: t = torch.as_tensor(got).detach().cpu()
-    except Exception: raise StudentError(f"expected {what}, got a {type(got).__name__}") from None
-    if shape is not None and tuple(t.shape) != tuple(shape):
-        raise StudentError(f"expected {what} of shape {tuple(shape)}, got shape {tuple(t.shape)}")
-    return t.to(dtype) if dtype is not None else t
-
-def _number(got, what:str) -> float:
-    try: v = float(torch.as_tensor(got).item())
-    except Exception:
-        raise StudentError(f"expected {what} (one number), got {type(got).__name__} {got!r:.60}") from None
-    return v
-
-def _close(a:float, b:float, rel:float=1e-4) -> bool: return abs(a - b) <= rel * max(abs(a), abs(b), 1e-6)
-
 # %% ../nbs/16a_checks_core.ipynb #k008
 @check.exercise('00.lca_level', why="the LCA level is the whole hierarchy in one number per pair of classes: every "
                 "severity matrix, hierarchical loss and mistake metric of the course is built on it.")
@@ -62,7 +40,7 @@ def _(f):
     h = _tiny()
     for i in range(h.n_fine):
         for j in range(h.n_fine):
-            got = _number(_ret(f, h, i, j, what="an int, the LCA level of classes i and j"), 'the LCA level')
+            got = as_number(answer(f, h, i, j, what="an int, the LCA level of classes i and j"), 'the LCA level')
             if got != h.lca[i, j].item():
                 return (f"lca_level(h, {i}, {j}) gave {got:g} for {_relation(h, i, j)}; levels are 0 (same class), 1 "
                         "(same superclass), 2 (same group), 3 (different groups)")
@@ -72,8 +50,8 @@ def _(f):
 def _(f):
     h = _tiny()
     for w in ((1., 2., 5.), (0.5, 4., 10.)):
-        got = _ret(f, h, w, what=f"the (n, n) severity matrix (here {h.n_fine} × {h.n_fine})")
-        S = _tensor(got, 'a severity matrix', (h.n_fine, h.n_fine))
+        got = answer(f, h, w, what=f"the (n, n) severity matrix (here {h.n_fine} × {h.n_fine})")
+        S = as_tensor(got, 'a severity matrix', (h.n_fine, h.n_fine))
         d = S.diagonal()
         if d.abs().max() > 0:
             i = int(d.abs().argmax())
@@ -100,10 +78,10 @@ def _(f):
     N = len(labels)
     splits = []
     for frac in (0.8, 0.5):
-        got = _ret(f, labels, frac, seed=0, what="a pair (train_idx, valid_idx) of index tensors")
+        got = answer(f, labels, frac, seed=0, what="a pair (train_idx, valid_idx) of index tensors")
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             return "return two index tensors, (train_idx, valid_idx)"
-        tr, va = (_tensor(t, 'an index tensor', dtype=torch.long).flatten() for t in got)
+        tr, va = (as_tensor(t, 'an index tensor', dtype=torch.long).flatten() for t in got)
         both = set(tr.tolist()) & set(va.tolist())
         if both: return f"image {min(both)} is in both parts: train and validation must not share an image"
         if len(set(tr.tolist())) != len(tr): return "an image appears twice in train: take each image once"
@@ -117,10 +95,10 @@ def _(f):
                 return (f"with train_frac={frac}, class {c} has {n_c} images and {t_c} of them in train: count each "
                         "class on its own")
         splits.append(set(tr.tolist()))
-    again = _ret(f, labels, 0.8, seed=0, what="a pair (train_idx, valid_idx)")
-    if set(_tensor(again[0], 'an index tensor', dtype=torch.long).flatten().tolist()) != splits[0]:
+    again = answer(f, labels, 0.8, seed=0, what="a pair (train_idx, valid_idx)")
+    if set(as_tensor(again[0], 'an index tensor', dtype=torch.long).flatten().tolist()) != splits[0]:
         return "two calls with seed=0 gave different splits: draw the random order from a generator seeded with `seed`"
-    others = [set(_tensor(_ret(f, labels, 0.8, seed=s, what="a pair (train_idx, valid_idx)")[0], 'an index tensor',
+    others = [set(as_tensor(answer(f, labels, 0.8, seed=s, what="a pair (train_idx, valid_idx)")[0], 'an index tensor',
                           dtype=torch.long).flatten().tolist()) for s in (1, 2, 3)]
     if all(o == splits[0] for o in others):
         return ("seeds 0, 1, 2 and 3 give the same split: pick each class's training images at random (e.g. a seeded "
@@ -132,8 +110,8 @@ def _(f):
 def _(f):
     answers = []
     for n_max, C, rho in ((500, 100, 100.), (20, 100, 100.), (1000, 4, 1000.), (100, 10, 1.)):
-        got = _ret(f, n_max, C, rho, what=f"{C} counts, one per class")
-        got = _tensor(got, f'{C} counts', dtype=torch.float64).flatten()
+        got = answer(f, n_max, C, rho, what=f"{C} counts, one per class")
+        got = as_tensor(got, f'{C} counts', dtype=torch.float64).flatten()
         at = f"for n_max={n_max}, {C} classes, imbalance {rho:g}"
         if len(got) != C: return f"{at} you gave {len(got)} counts; give one per class"
         if (got != got.round()).any():
@@ -179,7 +157,7 @@ def _(f):
     for n in (2, 1):
         x = torch.randint(0, 256, (n, 3, 96, 96), dtype=torch.uint8, generator=g)
         buf = x.transpose(-1, -2).contiguous().numpy().ravel()
-        got = _tensor(_ret(f, buf.copy(), what=f"a ({n}, 3, 96, 96) uint8 tensor"), 'the images', (n, 3, 96, 96), None)
+        got = as_tensor(answer(f, buf.copy(), what=f"a ({n}, 3, 96, 96) uint8 tensor"), 'the images', (n, 3, 96, 96), None)
         if got.dtype != torch.uint8: return f"your images are {got.dtype}; keep the file's bytes as uint8"
         hint = _images_hint(got, x)
         if hint: return hint
@@ -191,7 +169,7 @@ def _(f):
     g = torch.Generator().manual_seed(2)
     for n in (3, 1):
         x = torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g)
-        got = _tensor(_ret(f, x.reshape(n, 3072).numpy().copy(), what=f"a ({n}, 3, 32, 32) uint8 tensor"), 'the images',
+        got = as_tensor(answer(f, x.reshape(n, 3072).numpy().copy(), what=f"a ({n}, 3, 32, 32) uint8 tensor"), 'the images',
                       (n, 3, 32, 32), None)
         if got.dtype != torch.uint8: return f"your images are {got.dtype}; keep the file's bytes as uint8"
         hint = _images_hint(got, x)
@@ -206,8 +184,8 @@ def _(f):
     g = torch.Generator().manual_seed(3)
     for scale in (1., 60.):
         z = torch.randn(4, h.n_fine, generator=g) * scale
-        got = _ret(f, z.clone(), f2c.clone(), 4, what="a (4, 4) tensor of log-probabilities")
-        got = _tensor(got, 'log-probabilities', (4, 4))
+        got = answer(f, z.clone(), f2c.clone(), 4, what="a (4, 4) tensor of log-probabilities")
+        got = as_tensor(got, 'log-probabilities', (4, 4))
         ref = torch.stack([torch.logsumexp(z.log_softmax(-1)[:, f2c == c], -1) for c in range(4)], -1)
         if scale > 1 and not torch.isfinite(got).all():
             b = int((~torch.isfinite(got)).any(-1).nonzero()[0])
@@ -234,7 +212,7 @@ def _(f):
                 "shared features cost little next to the body, which is why extra levels are nearly free.")
 def _(f):
     for nf, h in ((8, _tiny()), (64, Hierarchy.cifar100()), (1, _tiny())):
-        got = _number(_ret(f, nf, h, what="an int, the number of parameters"), 'a number of parameters')
+        got = as_number(answer(f, nf, h, what="an int, the number of parameters"), 'a number of parameters')
         ref = sum(p.numel() for p in Heads(nf, h).parameters())
         if got == ref: continue
         outs = sum(h.sizes.values())
@@ -253,7 +231,7 @@ def _sev_ref(z, t, S, lam):
     return (F.cross_entropy(z, t, reduction='none') + lam * (z.softmax(-1) * S[t]).sum(-1)).mean()
 
 def _scalar_loss(f, *args, what='the loss, a scalar tensor'):
-    got = _ret(f, *args, what=what)
+    got = answer(f, *args, what=what)
     if not isinstance(got, torch.Tensor):
         raise StudentError(f"return a tensor (so that it has a gradient), got a {type(got).__name__}")
     if got.numel() != 1:
@@ -269,20 +247,20 @@ def _(f):
     t0 = torch.tensor([0, 1, 2, 0, 2])
     got = _scalar_loss(f, z0.clone(), t0, _S3.clone(), 0.).item()
     ce = F.cross_entropy(z0, t0).item()
-    if not _close(got, ce):
-        if _close(got, 5 * ce):
+    if not close(got, ce):
+        if close(got, 5 * ce):
             return "with lam=0 your loss is 5× the cross-entropy for a batch of 5: average over the batch"
         return f"with lam=0 the loss is the cross-entropy; yours gives {got:.4g} where F.cross_entropy gives {ce:.4g}"
     z = z0.clone().requires_grad_()
     loss = _scalar_loss(f, z, t0, _S3.clone(), 1.)
     ref = _sev_ref(z0, t0, _S3, 1.).item()
-    if not _close(loss.item(), ref):
-        if _close(loss.item(), _sev_ref(z0, t0, _S3.T, 1.).item()):
+    if not close(loss.item(), ref):
+        if close(loss.item(), _sev_ref(z0, t0, _S3.T, 1.).item()):
             return ("you read the severities in the label's column; the cost of answering j when the truth is y is "
                     "S[y, j], the label's row")
-        if _close(loss.item(), ce):
+        if close(loss.item(), ce):
             return "with lam=1 your loss is still the plain cross-entropy: add lam × the expected severity"
-        if _close(loss.item(), _sev_ref(z0, t0, _S3, 2.).item()):
+        if close(loss.item(), _sev_ref(z0, t0, _S3, 2.).item()):
             return "with lam=1 you added the expected severity twice"
         return (f"with lam=1 your loss is {loss.item():.4g} for 5 samples: it should be the mean of CE + lam · Σ_j "
                 "p_j S[y, j]")
@@ -295,7 +273,7 @@ def _(f):
     if not torch.allclose(grad, rgrad, rtol=1e-4, atol=1e-6):
         return ("the value is right but the gradient is not: is part of the loss cut from the graph (.detach(), a "
                 "constant)?")
-    if not _close(_scalar_loss(f, z0.clone(), t0, _S3.clone(), 0.5).item(), _sev_ref(z0, t0, _S3, 0.5).item()):
+    if not close(_scalar_loss(f, z0.clone(), t0, _S3.clone(), 0.5).item(), _sev_ref(z0, t0, _S3, 0.5).item()):
         return "with lam=0.5 your loss is not CE + 0.5 · expected severity: use the `lam` argument"
 
 @check.exercise('03.mistake_factors', why="HCE multiplies a sample's loss by how bad its current answer is: it says "
@@ -307,8 +285,8 @@ def _(f):
     target = torch.tensor([0, 1, 2, 5, 7, 8])
     pred = torch.tensor([0, 0, 4, 2, 8, 3])   # right, same superclass ×2, same group, same superclass, other group
     logits = F.one_hot(pred, h.n_fine).float() * 3 + torch.linspace(0, 0.1, h.n_fine)
-    got = _ret(f, logits, target, h, m, what="one factor per sample, a (6,) tensor")
-    got = _tensor(got, 'one factor per sample', (6,))
+    got = answer(f, logits, target, h, m, what="one factor per sample, a (6,) tensor")
+    got = as_tensor(got, 'one factor per sample', (6,))
     ref = torch.tensor((1.,) + m)[h.lca[target, pred]]
     bad = (~torch.isclose(got, ref)).nonzero()
     if not len(bad): return
@@ -328,7 +306,7 @@ def _(f):
     z0, t = torch.randn(6, 4, generator=g) * 2, torch.tensor([0, 1, 2, 3, 0, 1])
     got = _scalar_loss(f, z0.clone(), t, 0.).item()
     ce = F.cross_entropy(z0, t).item()
-    if not _close(got, ce):
+    if not close(got, ce):
         return (f"with gamma=0 the focal loss is the cross-entropy; yours gives {got:.4g} where F.cross_entropy "
                 f"gives {ce:.4g}")
     def ref(z, gamma):
@@ -337,7 +315,7 @@ def _(f):
     z = z0.clone().requires_grad_()
     loss = _scalar_loss(f, z, t, 2.)
     r = ref(z0, 2.).item()
-    if not _close(loss.item(), r):
+    if not close(loss.item(), r):
         return (f"with gamma=2 your loss is {loss.item():.4g} on 6 samples: check the factor (1 - p_y)^γ, p_y being "
                 "the softmax probability of the label")
     if loss.grad_fn is None: return "your loss has no gradient: compute it from the logits with torch operations"
@@ -410,12 +388,12 @@ def _(cls):
 def _(f):
     for total, max_lr, warm in ((100, 0.1, 10), (40, 3e-3, 8)):
         def lr(s):
-            return _number(_ret(f, s, total, max_lr, warm, what="a number, the learning rate at that step"), 'a rate')
+            return as_number(answer(f, s, total, max_lr, warm, what="a number, the learning rate at that step"), 'a rate')
         at = f"with total={total}, max_lr={max_lr:g}, warmup={warm}"
         if abs(lr(0)) > 1e-9 * max_lr: return f"{at}: lr_at(0) = {lr(0):g}; the warm-up starts from 0"
-        if not _close(lr(warm), max_lr, 1e-6):
+        if not close(lr(warm), max_lr, 1e-6):
             return f"{at}: lr_at({warm}) = {lr(warm):g}; at the end of the warm-up the rate reaches max_lr"
-        if not _close(lr(warm // 2), max_lr * (warm // 2) / warm, 1e-6):
+        if not close(lr(warm // 2), max_lr * (warm // 2) / warm, 1e-6):
             return (f"{at}: lr_at({warm // 2}) = {lr(warm // 2):g}; the warm-up is linear, halfway there the rate is "
                     "half of max_lr")
         if abs(lr(total)) > 1e-6 * max_lr:
@@ -425,7 +403,7 @@ def _(f):
         if up: return f"{at}: the rate rises from step {up[0]} to {up[0] + 1}, after the warm-up; it should only fall"
         q = warm + (total - warm) // 4
         cos = max_lr * 0.5 * (1 + math.cos(math.pi * (q - warm) / (total - warm)))
-        if not _close(lr(q), cos, 1e-4):
+        if not close(lr(q), cos, 1e-4):
             return (f"{at}: a quarter into the decay (step {q}) your rate is {lr(q) / max_lr:.3f} · max_lr; a "
                     "half-cosine falls slowly "
                     "at first and fastest in the middle (0.5 · (1 + cos(π t)) for t from 0 to 1)")
@@ -437,11 +415,11 @@ def _(f):
     h = _tiny()
     target = torch.tensor([0, 1, 2, 3, 5, 6, 7, 8, 4, 0])
     pred = torch.tensor([0, 0, 3, 5, 5, 8, 2, 8, 4, 6])
-    got = _ret(f, pred, target, h, what="a dict {'fine': ..., 'coarse': ..., 'group': ...} of accuracies")
+    got = answer(f, pred, target, h, what="a dict {'fine': ..., 'coarse': ..., 'group': ...} of accuracies")
     if not isinstance(got, dict) or set(got) != {'fine', 'coarse', 'group'}:
         return ("return a dict with the keys 'fine', 'coarse' and 'group', got "
                 f"{list(got) if isinstance(got, dict) else type(got).__name__}")
-    acc = {l: _number(v, f'the {l} accuracy') for l, v in got.items()}
+    acc = {l: as_number(v, f'the {l} accuracy') for l, v in got.items()}
     ref = {l: (h.labels(pred)[l] == h.labels(target)[l]).float().mean().item() for l in h.levels}
     if max(acc.values()) > 1:
         return f"your accuracies {acc} are counts or percentages: give the fraction of right answers (0 to 1)"
@@ -452,7 +430,7 @@ def _(f):
                     "always has "
                     f"the right {word[hi]}")
     for l in h.levels:
-        if not _close(acc[l], ref[l], 1e-6):
+        if not close(acc[l], ref[l], 1e-6):
             return (f"your {l!r} accuracy is {acc[l]:g} on 10 samples: count the samples whose predicted class has "
                     f"the label's {l} (hier.fine2coarse / fine2group)")
 
@@ -463,19 +441,19 @@ def _(f):
     S = torch.tensor([[0., 1., 3.], [2., 0., 1.], [4., 5., 0.]])
     target = torch.tensor([0, 0, 1, 2, 2, 1, 0, 2, 1, 0])
     pred = torch.tensor([0, 2, 0, 1, 2, 1, 2, 2, 1, 0])
-    got = _ret(f, pred, target, S.clone(), what="a number, the mean severity of the mistakes")
-    got = _number(got, 'the mean mistake severity')
+    got = answer(f, pred, target, S.clone(), what="a number, the mean severity of the mistakes")
+    got = as_number(got, 'the mean mistake severity')
     wrong = pred != target
     ref = S[target, pred][wrong].mean().item()
-    if not _close(got, ref, 1e-5):
-        if _close(got, S[target, pred].mean().item(), 1e-5):
+    if not close(got, ref, 1e-5):
+        if close(got, S[target, pred].mean().item(), 1e-5):
             return f"you averaged over all 10 samples; only the {int(wrong.sum())} mistakes count"
-        if _close(got, S[pred, target][wrong].mean().item(), 1e-5):
+        if close(got, S[pred, target][wrong].mean().item(), 1e-5):
             return "you read S[prediction, label]; the cost of answering p when the truth is y is S[y, p]"
         return (f"on 10 samples with {int(wrong.sum())} mistakes your mean is {got:g}: average S[label, prediction] "
                 "over the mistakes")
-    right = _ret(f, target.clone(), target, S.clone(), what="0. when every answer is right")
-    v = _number(right, 'the mean mistake severity')
+    right = answer(f, target.clone(), target, S.clone(), what="0. when every answer is right")
+    v = as_number(right, 'the mean mistake severity')
     if v != 0: return f"when every answer is right you return {v}: there is no mistake to average, return 0."
 
 @check.exercise('05.crm', why="CRM re-decides with the model's own probabilities: the Bayes decision for the severity, "
@@ -484,8 +462,8 @@ def _(f):
     S = torch.tensor([[0., 1., 4., 4.], [1., 0., 4., 4.], [4., 4., 0., 1.], [4.5, 4.5, 1.5, 0.]])   # not symmetric
     z = torch.tensor([[0.39, 0.04, 0.28, 0.29], [0.33, 0.61, 0.03, 0.03],
                       [0.09, 0.41, 0.22, 0.28], [0.09, 0.45, 0.04, 0.42]]).log()
-    got = _ret(f, z.clone(), S.clone(), what="one class index per sample, a (4,) tensor")
-    got = _tensor(got, 'class indices', (4,), torch.long)
+    got = answer(f, z.clone(), S.clone(), what="one class index per sample, a (4,) tensor")
+    got = as_tensor(got, 'class indices', (4,), torch.long)
     risk = z.softmax(-1) @ S
     ref = risk.argmin(-1)
     if torch.equal(got, ref): return
@@ -508,23 +486,23 @@ def _(f):
                 "since a model can lower the first by being right more often while its mistakes stay as bad.")
 def _(f):
     for counts, w in (([6, 2, 1, 1], (1., 2., 3.)), ([50, 10, 0, 40], (1., 2., 5.)), ([10, 0, 0, 0], (1., 2., 3.))):
-        got = _ret(f, list(counts), w, what="a pair (mean severity, mean mistake severity)")
+        got = answer(f, list(counts), w, what="a pair (mean severity, mean mistake severity)")
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             return "return two numbers, (mean severity, mean mistake severity)"
-        ms, mms = (_number(v, 'a severity') for v in got)
+        ms, mms = (as_number(v, 'a severity') for v in got)
         cost = sum(c * wi for c, wi in zip(counts[1:], w))
         n, wrong = sum(counts), sum(counts[1:])
         ref_ms, ref_mms = cost / n, (cost / wrong if wrong else 0.)
         at = f"for counts {counts} and weights {w}"
-        if not _close(ms, ref_ms, 1e-6):
-            if _close(ms, ref_mms, 1e-6):
+        if not close(ms, ref_ms, 1e-6):
+            if close(ms, ref_mms, 1e-6):
                 return (f"{at} your mean severity averages over the mistakes only; it is over all {n} samples (a "
                         "right answer costs 0)")
             return (f"{at} your mean severity is {ms:g}: weight each level's count by its severity and average over "
                     f"all {n} samples")
-        if not _close(mms, ref_mms, 1e-6):
+        if not close(mms, ref_mms, 1e-6):
             if wrong == 0: return f"{at} there is no mistake: return 0. for the mean mistake severity (you gave {mms})"
-            if _close(mms, ref_ms, 1e-6):
+            if close(mms, ref_ms, 1e-6):
                 return f"{at} your mean mistake severity averages over all {n} samples; only the {wrong} mistakes count"
             return f"{at} your mean mistake severity is {mms:g}: the same total cost, over the {wrong} mistakes"
 
@@ -533,11 +511,11 @@ def _(f):
                 "and it changes with the hierarchy and the weights, so numbers compare only under the same ones.")
 def _(f):
     for h, w in ((_tiny(), (1., 2., 3.)), (Hierarchy.cifar100(), (1., 2., 3.)), (_tiny(), (1., 1., 10.))):
-        got = _number(_ret(f, h, w, what="a number, the mean severity of uniformly random answers"), 'a mean severity')
+        got = as_number(answer(f, h, w, what="a number, the mean severity of uniformly random answers"), 'a mean severity')
         S = torch.tensor((0.,) + w)[h.lca]
         ref, n = S.mean().item(), h.n_fine
-        if _close(got, ref, 1e-5): continue
+        if close(got, ref, 1e-5): continue
         at = f"for {h!r} and weights {w}"
-        if _close(got, S.sum().item() / (n * (n - 1)), 1e-5):
+        if close(got, S.sum().item() / (n * (n - 1)), 1e-5):
             return f"{at} you averaged over the wrong answers only; a uniformly random answer is right 1 time in {n}"
         return f"{at} you gave {got:.4g}: average the severity over every (label, answer) pair, each equally likely"

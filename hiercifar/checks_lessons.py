@@ -8,34 +8,19 @@ import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .exercises import Checker, call
+from .exercises import Checker, call, returned, as_tensor, close
 from .experiments import grid_points
 from .metrics import conditional_risk
 from .data import lt_counts as _lt_counts
 from .losses import class_balanced_weights
 from .metric_learning import triplet_loss, hardest, triplet_masks, pair_dists
+from .severity import spearman as _spearman
 
 # %% auto #0
 __all__ = ['check']
 
 # %% ../nbs/16b_checks_lessons.ipynb #b006
 check = Checker()
-
-def _none(got, what:str):
-    "A hint when the student's function returned None (the stub's `...`), else None."
-    if got is None: return f"your function returned None: it should return {what}"
-
-def _tensor(got, shape, what:str):
-    "A hint when `got` is not a tensor of `shape` (the stub's None first), else None."
-    if (h := _none(got, what)): return h
-    if not isinstance(got, torch.Tensor): return f"expected {what} (a torch.Tensor), got {type(got).__name__}"
-    if tuple(got.shape) != tuple(shape): return f"expected {what} of shape {tuple(shape)}, got shape {tuple(got.shape)}"
-
-def _close(got, want, rtol=1e-4) -> bool:
-    "Equal up to float32 rounding, relative to the size of the values."
-    got, want = torch.as_tensor(got, dtype=torch.float64), torch.as_tensor(want, dtype=torch.float64)
-    atol = rtol * float(want.abs().max().clamp(min=1))
-    return bool(torch.isfinite(got).all()) and torch.allclose(got, want, rtol=rtol, atol=atol)
 
 def _fmt(t) -> str:
     "A short tensor or list, rounded: for hints."
@@ -52,7 +37,7 @@ def _(f):
              ((0.8,), ('hce',), (0,), {'lr': [1e-3, 1e-3, 1e-2]})]
     for splits, losses, seeds, grid in cases:
         got = call(f, splits, losses, seeds, grid)
-        if (h := _none(got, 'a number of runs')): return h
+        returned(got, 'a number of runs')
         want = len(splits) * len(losses) * len(seeds) * len(grid_points(grid))
         if got != want:
             extra = (" (with no grid, each split × loss × seed is still one run)" if grid is None else
@@ -66,7 +51,7 @@ def _(f):
     for s, want in ((0.8, 0.8), ('0.7', 0.7), (0.5, 0.5), ('official', 'official')):
         try: got = f(s)
         except Exception as e: return f"check_split({s!r}) raised {type(e).__name__}: {e}; {s!r} is a valid split"
-        if (h := _none(got, "the split: 'official', or the train fraction as a float")): return h
+        returned(got, "the split: 'official', or the train fraction as a float")
         if got != want or type(got) is not type(want):
             return (f"check_split({s!r}) returned {got!r} ({type(got).__name__}); "
                     f"return 'official' as it is, and a fraction as a float")
@@ -96,12 +81,12 @@ def _(f):
     S = _group_S()
     S[0, 3] = 5.   # not symmetric: S[i, j] is the cost of answering j when the truth is i
     got = call(f, p, S)
-    if (h := _tensor(got, (2, 4), 'the (N, C) expected severities')): return h
+    as_tensor(got, 'the (N, C) expected severities', shape=(2, 4), strict=True)
     want = conditional_risk(p.log(), S)
-    if _close(got, p @ S.T, 1e-5) and not _close(got, want, 1e-5):
+    if close(got, p @ S.T, 1e-5) and not close(got, want, 1e-5):
         return ("your R uses S[j, i]: S[i, j] is the cost of answering j when the truth is i, so the risk of answering j sums "
                 "p_i · S[i, j] over the true class i")
-    if not _close(got, want, 1e-5):
+    if not close(got, want, 1e-5):
         return (f"for p = {_fmt(p[0])} you gave {_fmt(got[0])}; the expected cost of answering j is Σ_i p_i · S[i, j] "
                 f"(answering the true class costs 0)")
 
@@ -111,7 +96,7 @@ def _(f):
     S = _group_S()
     p = torch.tensor([[0.4, 0.0, 0.35, 0.25]])
     got = call(f, p, S)
-    if (h := _tensor(got, (1,), 'one class index per row')): return h
+    as_tensor(got, 'one class index per row', shape=(1,), strict=True)
     if got.is_floating_point(): return "return class indices (an integer tensor, as argmin gives), not floats"
     if int(got[0]) == 0:
         return (f"for p = {_fmt(p[0])} you answered class 0, the most likely: with S = 1 within a group and 3 across, "
@@ -120,26 +105,20 @@ def _(f):
     g = torch.Generator().manual_seed(7)
     P = torch.randn(64, 4, generator=g).mul(2).softmax(-1)
     got = call(f, P, S)
-    if (h := _tensor(got, (64,), 'one class index per row')): return h
+    as_tensor(got, 'one class index per row', shape=(64,), strict=True)
     want = conditional_risk(P.log(), S).argmin(-1)
     bad = (got.long() != want).nonzero().flatten()
     if len(bad):
         return f"row {int(bad[0])} (p = {_fmt(P[bad[0]])}) answered {int(got[bad[0]])}: is its expected severity the smallest?"
 
 # %% ../nbs/16b_checks_lessons.ipynb #b11b
-def _spearman(a, b) -> float:
-    "Spearman's correlation: Pearson's of the ranks, ties sharing their mean rank (pandas' own rank, no scipy needed)."
-    import pandas as pd
-    ra, rb = (pd.Series(t.double().numpy()).rank() for t in (a, b))
-    return float(ra.corr(rb))
-
 @check.exercise('11.spearman', why="a rank correlation asks only whether two severities order the mistakes alike: "
                 "a learned matrix on another scale than 1/2/3 can still agree with it perfectly.")
 def _(f):
     x = torch.linspace(-2, 3, 9, dtype=torch.float64)
     for a, b, what in ((x, x ** 3, 'x and x³'), (x, -x.exp(), 'x and −exp(x)')):
         got = call(f, a, b)
-        if (h := _none(got, 'the rank correlation, a number')): return h
+        returned(got, 'the rank correlation, a number')
         want = _spearman(a, b)
         if not math.isclose(float(got), want, rel_tol=1e-6):
             return (f"for {what} (one always grows when the other {'grows' if want > 0 else 'falls'}) you gave {float(got):.4f}: "
@@ -161,7 +140,7 @@ def _(f):
     g = torch.Generator().manual_seed(0)
     C = torch.randn(6, 6, generator=g).mul(2).softmax(-1)
     got = call(f, C, 1., 3.)
-    if (h := _tensor(got, (6, 6), 'a (6, 6) severity matrix')): return h
+    as_tensor(got, 'a (6, 6) severity matrix', shape=(6, 6), strict=True)
     S = got.double()
     if not torch.isfinite(S).all(): return "your matrix has inf or nan entries: is a confusion of 0 taken a log of?"
     asym = (S - S.T).abs()
@@ -190,7 +169,7 @@ def _(f):
 def _(f):
     for n_max, C, rho in ((500, 10, 100.), (5000, 100, 50.), (40, 3, 10.)):
         got = call(f, n_max, C, rho)
-        if (h := _tensor(got, (C,), f'{C} counts, one per class')): return h
+        as_tensor(got, f'{C} counts, one per class', shape=(C,), strict=True)
         want = _lt_counts(n_max, C, rho)
         if got.is_floating_point():
             return f"lt_counts({n_max}, {C}, {rho:g}) gave floats: a class has a whole number of images (take the floor)"
@@ -213,9 +192,9 @@ def _(f):
     counts = torch.tensor([5000, 1200, 300, 50, 5])
     for beta in (0.999, 0.9, 0.):
         got = call(f, counts, beta)
-        if (h := _tensor(got, (5,), 'one weight per class')): return h
+        as_tensor(got, 'one weight per class', shape=(5,), strict=True)
         want = class_balanced_weights(counts, beta)
-        if not _close(got, want, 1e-4):
+        if not close(got, want, 1e-4):
             if not math.isclose(float(got.sum()), 5., rel_tol=1e-4):
                 return (f"for β = {beta} your weights sum to {float(got.sum()):.4g}: normalise them to sum to the number of "
                         f"classes (5), so that the loss keeps its scale")
@@ -232,9 +211,9 @@ def _(f):
     g = torch.Generator().manual_seed(0)
     z = torch.randn(4, 5, generator=g)
     got = call(f, z)
-    if (h := _tensor(got, (4, 5), 'log-probabilities of the same shape as the logits')): return h
-    if not _close(got, F.log_softmax(z, 1), 1e-5):
-        if _close(got, F.log_softmax(z, 0), 1e-5):
+    as_tensor(got, 'log-probabilities of the same shape as the logits', shape=(4, 5), strict=True)
+    if not close(got, F.log_softmax(z, 1), 1e-5):
+        if close(got, F.log_softmax(z, 0), 1e-5):
             return "your log-softmax normalises each column: normalise each row (dim=1), one per image"
         return f"for small logits your values differ from log p_k = z_k − log Σ_j exp(z_j): row 0 gives {_fmt(got[0])}"
     big = torch.tensor([[1e4, 0., -1e4], [-1e4, 1e4, 1e4 - 1.]])
@@ -246,7 +225,7 @@ def _(f):
     if not torch.isfinite(got).all():
         return ("two rows whose logits differ by 1000 give inf or nan: subtracting one maximum for the whole batch leaves the "
                 "second row's exponentials 0 (log 0 = −inf); take the maximum of each row")
-    if not (_close(got, F.log_softmax(far, 1), 1e-5) and _close(call(f, big), F.log_softmax(big, 1), 1e-5)):
+    if not (close(got, F.log_softmax(far, 1), 1e-5) and close(call(f, big), F.log_softmax(big, 1), 1e-5)):
         return "with large logits your values are finite but wrong: after subtracting the row maximum, add it back nowhere else"
 
 @check.exercise('13.smooth_ce', why="label smoothing asks for 1 − ε + ε/C on the label, never 1: the logits stop growing "
@@ -256,13 +235,13 @@ def _(f):
     z, y = torch.randn(6, 5, generator=g) * 3, torch.tensor([0, 1, 2, 3, 4, 0])
     for eps in (0., 0.1, 0.3):
         got = call(f, z, y, eps)
-        if (h := _none(got, 'the mean loss, a 0-dim tensor')): return h
+        returned(got, 'the mean loss, a 0-dim tensor')
         want = F.cross_entropy(z, y, label_smoothing=eps)
-        if not _close(got, want, 1e-5):
+        if not close(got, want, 1e-5):
             if eps == 0:
                 return f"with ε = 0 your loss {float(got):.4f} should be plain cross-entropy, {float(want):.4f}"
             q = torch.full_like(z, eps / 4); q[torch.arange(6), y] = 1 - eps
-            if _close(got, -(q * z.log_softmax(1)).sum(1).mean(), 1e-5):
+            if close(got, -(q * z.log_softmax(1)).sum(1).mean(), 1e-5):
                 return ("you spread ε over the C − 1 other classes; PyTorch (and Szegedy et al.) "
                         "spread it over all C, the label "
                         "included: ε/C everywhere, plus 1 − ε on the label")
@@ -278,14 +257,14 @@ def _(f):
     for k, gr in enumerate(grads):
         ref.grad = gr.clone(); opt.step()
         out = call(f, w, gr.clone(), buf, 0.1, 0.9)
-        if (h := _none(out, 'the pair (new weights, new buffer)')): return h
+        returned(out, 'the pair (new weights, new buffer)')
         if not (isinstance(out, tuple) and len(out) == 2):
             return "return two things: (the new weights, the new momentum buffer)"
         w, buf = out
-        if not _close(w, ref.detach(), 1e-5):
+        if not close(w, ref.detach(), 1e-5):
             if k == 0:
                 return "after the first step (buffer None) the buffer is the gradient itself, and w moves by −lr · b"
-            if _close(w, w0 - 0.1 * sum(grads[:k + 1]), 1e-5):
+            if close(w, w0 - 0.1 * sum(grads[:k + 1]), 1e-5):
                 return f"after step {k + 1} your weights ignore the momentum: b ← μ·b + g"
             return (f"after step {k + 1} your weights differ from torch.optim.SGD's: its buffer adds the whole gradient, "
                     f"b ← μ·b + g (no factor 1 − μ), and the step is w ← w − lr·b")
@@ -297,17 +276,17 @@ def _(f):
     g = torch.Generator().manual_seed(0)
     a, p, n = (torch.randn(8, 4, generator=g) for _ in range(3))
     got = call(f, a, p, n, 0.5)
-    if (h := _none(got, 'the mean loss over the triplets, a 0-dim tensor')): return h
+    returned(got, 'the mean loss over the triplets, a 0-dim tensor')
     got = torch.as_tensor(got)
     if got.numel() != 1:
         return f"return the mean over the triplets (one number), not one loss per triplet (shape {tuple(got.shape)})"
     want = triplet_loss(a, p, n, 0.5, 'squared')
-    if _close(got, want, 1e-5): return None
-    if _close(got, ((a - p).pow(2).sum(1) - (a - n).pow(2).sum(1) + 0.5).mean(), 1e-5):
+    if close(got, want, 1e-5): return None
+    if close(got, ((a - p).pow(2).sum(1) - (a - n).pow(2).sum(1) + 0.5).mean(), 1e-5):
         return "a triplet whose negative is already farther than the margin gave a negative loss: clip at zero ([·]₊, relu)"
-    if _close(got, triplet_loss(a, p, n, 0.5, 'euclidean'), 1e-5):
+    if close(got, triplet_loss(a, p, n, 0.5, 'euclidean'), 1e-5):
         return "you used the Euclidean distance; this exercise asks for the squared distance ‖a − p‖² (no square root)"
-    if _close(got, want * len(a), 1e-5): return "take the mean over the triplets, not the sum"
+    if close(got, want * len(a), 1e-5): return "take the mean over the triplets, not the sum"
     return (f"for 8 random triplets and margin 0.5 your loss is {float(got):.4f}: "
             f"the mean of [‖a − p‖² − ‖a − n‖² + margin]₊")
 
@@ -318,7 +297,7 @@ def _(f):
     labels = torch.tensor([0, 0, 0, 1, 1, 2, 2, 2])
     D = pair_dists(torch.randn(8, 3, generator=g), 'squared')
     out = call(f, D, labels)
-    if (h := _none(out, 'the pair (p_idx, n_idx)')): return h
+    returned(out, 'the pair (p_idx, n_idx)')
     if not (isinstance(out, tuple) and len(out) == 2):
         return "return two index tensors: (the hardest positive, the hardest negative) of each anchor"
     p, n = (torch.as_tensor(t).long() for t in out)
@@ -347,7 +326,7 @@ def _(f):
     with torch.no_grad(): want = F.mse_loss(ae.eval()(x), x).item()
     ae.train()
     got = call(f, ae, x)
-    if (h := _none(got, 'the mean squared error, a number')): return h
+    returned(got, 'the mean squared error, a number')
     if isinstance(got, torch.Tensor):
         if got.numel() != 1: return f"return one number (the mean over every value), not shape {tuple(got.shape)}"
         if got.requires_grad:

@@ -6,9 +6,10 @@
 from __future__ import annotations
 import traceback
 from typing import Any, Callable
+import torch
 
 # %% auto #0
-__all__ = ['Result', 'StudentError', 'call', 'Checker']
+__all__ = ['Result', 'StudentError', 'call', 'Checker', 'returned', 'answer', 'as_tensor', 'as_number', 'close']
 
 # %% ../nbs/16_exercises.ipynb #e007
 class Result:
@@ -55,3 +56,39 @@ class Checker:
         return Result(name, hint is None, why if hint is None else hint)
 
     def names(self) -> list: return sorted(self.exercises)
+
+# %% ../nbs/16_exercises.ipynb #e009b
+def returned(got, what:str):
+    "The student's answer `got`; `None` (a stub's `...` body) becomes a hint saying what was expected."
+    if got is None: raise StudentError(f"your function returned None: it should return {what}")
+    return got
+
+def answer(f:Callable, *args, what:str, **kwargs):
+    "Call the student's `f` (see `call`) and return its answer, or the hint `returned` gives."
+    return returned(call(f, *args, **kwargs), what)
+
+def as_tensor(got, what:str, shape=None, dtype=torch.float32, strict:bool=False) -> torch.Tensor:
+    "The answer as a tensor (of `shape`, cast to `dtype` unless None), or a hint; `strict`: a tensor already."
+    returned(got, what)
+    if strict and not isinstance(got, torch.Tensor):
+        raise StudentError(f"expected {what} (a torch.Tensor), got {type(got).__name__}")
+    try: t = torch.as_tensor(got).detach().cpu()
+    except Exception: raise StudentError(f"expected {what}, got a {type(got).__name__}") from None
+    if shape is not None and tuple(t.shape) != tuple(shape):
+        raise StudentError(f"expected {what} of shape {tuple(shape)}, got shape {tuple(t.shape)}")
+    return t.to(dtype) if dtype is not None else t
+
+def as_number(got, what:str) -> float:
+    "The answer as one float, or a hint."
+    returned(got, what)
+    try: return float(torch.as_tensor(got).item())
+    except Exception:
+        raise StudentError(f"expected {what} (one number), got {type(got).__name__} {got!r:.60}") from None
+
+def close(got, want, rel:float=1e-4) -> bool:
+    "Equal up to rounding: within `rel` of the larger of |want| and 1, and finite."
+    got, want = torch.as_tensor(got, dtype=torch.float64), torch.as_tensor(want, dtype=torch.float64)
+    if got.shape != want.shape and got.numel() != want.numel(): return False
+    got = got.reshape(want.shape)
+    atol = rel * float(want.abs().max().clamp(min=1))
+    return bool(torch.isfinite(got).all()) and torch.allclose(got, want, rtol=rel, atol=atol)
