@@ -431,6 +431,9 @@ def _decode_one(path:str, raw:torch.Tensor, jpeg:bool) -> torch.Tensor:
             try:
                 from PIL import Image
                 with Image.open(path) as im:
+                    if im.mode.startswith('I'):   # 16-bit grey (older torchvision cannot decode it): to 8 bits
+                        a = (np.asarray(im, dtype=np.float64) * (255 / 65535)).round().clip(0, 255).astype(np.uint8)
+                        return torch.from_numpy(a).expand(3, *a.shape).clone()
                     return torch.from_numpy(np.asarray(im.convert('RGB')).copy()).permute(2, 0, 1)
             except Exception: pass
         raise CorruptDataError(f"{path} is damaged ({_no_src(e)}): delete or replace the file") from None

@@ -110,6 +110,6 @@ def summary_csv(df) -> bytes:
     ("The summary table as CSV for people (spreadsheets): every text cell, index and header that starts with `=`, `+`, "
      "`-`, `@`, a tab or a carriage return gets a leading `'`, so that it stays text; numbers stay numbers.")
     t = df.reset_index() if df.index.names != [None] else df
-    t = t.map(_cell)
+    t = t.apply(lambda col: col.map(_cell))   # per column: DataFrame.map is pandas >= 2.1 only
     t.columns = [_cell(c) for c in t.columns]
     return t.to_csv(index=False, lineterminator='\r\n').encode()   # CRLF (RFC 4180): a carriage return in a cell is quoted too

@@ -410,7 +410,9 @@ def test_short_run_beats_chance(name, tmp_path):
     if name == 'cifar10': d = load_cifar10(write_synthetic_cifar10(tmp_path, 30, 10))
     elif name == 'stl10': d = load_stl10(write_synthetic_stl10(tmp_path, 30, 10, n_unlabeled=0))
     else: d = load_folder(write_synthetic_folder(tmp_path/'f', n_classes=5, n_per_class=40, size=48), test_frac=0.25)
-    _, m = train(Config(epochs=4, **TRAIN), d, progress=False)
+    # STL-10's 96 px stand-in learns slowest: after 4 epochs top-1 was 0.18-0.35 over 3 seeds and two library
+    # versions (chance 0.10, bar 0.20); after 8 epochs 0.30-0.47, a margin that holds on other CPUs.
+    _, m = train(Config(epochs=8 if name == 'stl10' else 4, **TRAIN), d, progress=False)
     chance = 1 / d.hier.n_fine
     print(f"{name}: top-1 {m['argmax']['acc_fine']:.3f} (chance {chance:.3f})")
     assert m['argmax']['acc_fine'] > 2 * chance
