@@ -210,7 +210,7 @@ def _(f):
 
 # %% ../nbs/16b_checks_lessons.ipynb #b06h
 @check.exercise('06c.mean_std', why="a mean over random seeds comes with its spread: two losses whose means differ by "
-                "less than the seeds' standard deviation are not told apart by this grid, and one seed gives no spread.")
+                "less than their standard deviation over random seeds are not told apart by this grid, and one seed gives no spread.")
 def _(f):
     for vals in ([0.5, 0.6, 0.7], [0.31, 0.35, 0.33, 0.41]):
         got = answer(f, list(vals), what='a pair (mean, standard deviation)')
@@ -249,7 +249,7 @@ def _(f):
         return (f"your table has {len(t)} rows for 2 splits × 2 losses: one row per split and loss, the random seeds "
                 f"averaged" + (" (the seed is no setting to compare)" if len(t) == len(rows) else ''))
     if 'seed' in t.columns:
-        return "your table has a column seed: the mean of the seeds' numbers means nothing; count them (seeds) instead"
+        return "your table has a column seed: the mean of the seed numbers means nothing; count them (seeds) instead"
     want = pd.DataFrame(rows).groupby(['split', 'loss']).agg(seeds=('seed', 'size'), class_acc=('class_acc', 'mean'),
                                                              avg_severity=('avg_severity', 'mean')).reset_index()
     t = t.assign(split=t.split.astype(float)).sort_values(['split', 'loss']).reset_index(drop=True)

@@ -41,5 +41,5 @@ RIGHT = {'06c.mean_std': mean_std, '06c.summarise': summarise}
 WRONG = {'06c.mean_std': [(_population, "divide by n − 1"), (_zero_for_one, "one random seed says nothing about the spread"),
                           (lambda v: (sum(v) / len(v), max(v) - min(v)), "the spread of the values around their mean")],
          '06c.summarise': [(_per_seed, "the seed is no setting to compare"), (_no_count, "your table has no column seeds"),
-                           (_seed_mean, "the mean of the seeds' numbers means nothing"),
+                           (_seed_mean, "the mean of the seed numbers means nothing"),
                            (_seed_sum, "seeds counts the runs of that row")]}
