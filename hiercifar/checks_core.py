@@ -326,7 +326,7 @@ def _(f):
               "bf16 is exactly min_speedup = 2 times faster here: 'at least min_speedup' includes it")]
     for fp32, bf16, m, want, hint in cases:
         got = answer(f, fp32, bf16, m, what="the precision to train in, 'fp32' or 'bf16'")
-        if got not in ('fp32', 'bf16'): return f"return the text 'fp32' or 'bf16', got {got!r:.40}"
+        if not isinstance(got, str) or got not in ('fp32', 'bf16'): return f"return the text 'fp32' or 'bf16', got {got!r:.40}"
         if got != want:
             return f"pick_precision({fp32}, {bf16}, min_speedup={m:g}) gave {got!r}: {hint}"
 

@@ -88,7 +88,7 @@ def _(f):
         kind, got = _outcome(f, v)
         if kind == 'raised': return f"check_bs({v!r}) raised {type(got).__name__}: {got}; {v!r} is a valid batch size"
         returned(got, 'the batch size, an int')
-        if got != want or type(got) is not int:
+        if type(got) is not int or got != want:
             return f"check_bs({v!r}) returned {got!r} ({type(got).__name__}); return the batch size as an int ({want})"
     hints = {True: " (True is an int in Python, isinstance(True, int): refuse bools first)",
              '256': " (a setting comes typed, from Python or JSON: text is not a number here)",
@@ -195,6 +195,7 @@ def _(f):
             if kind == 'raised':
                 return f"for a folder holding {sorted(x.name for x in out.iterdir())} you raised {type(got).__name__}: {got}; {hint}"
             returned(got, "'new', 'resume' or 'finished'")
+            if not isinstance(got, str): return f"return the text 'new', 'resume' or 'finished', got {got!r:.40}"
             if got != want:
                 return f"for a folder holding {sorted(x.name for x in out.iterdir())} you said {got!r}: {hint}"
         for name, key, v, files in (('lr', 'lr', 0.01, ('checkpoint.pt',)), ('seed', 'seed', 1, ('checkpoint.pt', 'metrics.json'))):
@@ -215,7 +216,8 @@ def _(f):
     for vals in ([0.5, 0.6, 0.7], [0.31, 0.35, 0.33, 0.41]):
         got = answer(f, list(vals), what='a pair (mean, standard deviation)')
         if not isinstance(got, (tuple, list)) or len(got) != 2: return "return two numbers, (mean, standard deviation)"
-        m, s = (float(v) for v in got)
+        try: m, s = (float(v) for v in got)
+        except (TypeError, ValueError): return f"return two numbers, (mean, standard deviation), got {got!r:.60}"
         t = torch.tensor(vals, dtype=torch.float64)
         if not math.isclose(m, t.mean(), rel_tol=1e-6): return f"mean_std({vals}): the mean is off, yours {m:.4g}"
         if math.isclose(s, t.std(correction=0), rel_tol=1e-6):
@@ -225,8 +227,10 @@ def _(f):
             return f"mean_std({vals}) gave the standard deviation {s:.4g}: the spread of the values around their mean"
     got = answer(f, [0.42], what='a pair (mean, standard deviation)')
     if not isinstance(got, (tuple, list)) or len(got) != 2: return "return two numbers, (mean, standard deviation)"
-    if float(got[0]) != 0.42: return f"mean_std([0.42]) gave the mean {got[0]!r}"
-    if not math.isnan(float(got[1])):
+    try: m, s = float(got[0]), float(got[1])
+    except (TypeError, ValueError): return f"return two numbers, (mean, standard deviation), got {got!r:.60}"
+    if m != 0.42: return f"mean_std([0.42]) gave the mean {got[0]!r}"
+    if not math.isnan(s):
         return (f"mean_std([0.42]) gave the standard deviation {got[1]!r}: one random seed says nothing about the spread, "
                 f"so it is undefined (nan, as pandas gives), not {got[1]!r}")
 
@@ -252,10 +256,14 @@ def _(f):
         return "your table has a column seed: the mean of the seed numbers means nothing; count them (seeds) instead"
     want = pd.DataFrame(rows).groupby(['split', 'loss']).agg(seeds=('seed', 'size'), class_acc=('class_acc', 'mean'),
                                                              avg_severity=('avg_severity', 'mean')).reset_index()
-    t = t.assign(split=t.split.astype(float)).sort_values(['split', 'loss']).reset_index(drop=True)
+    try: t = t.assign(split=t.split.astype(float))
+    except (TypeError, ValueError): return "keep the split as it is in the rows (0.8, 0.9)"
+    t = t.sort_values(['split', 'loss']).reset_index(drop=True)
     for (_, w), (_, g) in zip(want.iterrows(), t.iterrows()):
         for c in ('seeds', 'class_acc', 'avg_severity'):
-            if not math.isclose(float(g[c]), float(w[c]), rel_tol=1e-6):
+            try: ok = math.isclose(float(g[c]), float(w[c]), rel_tol=1e-6)
+            except (TypeError, ValueError): return f"split {w.split}, loss {w.loss!r}: your {c} is {g[c]!r:.40}, not a number"
+            if not ok:
                 return (f"split {w.split}, loss {w.loss!r}: your {c} is {float(g[c]):.4g}"
                         + (": seeds counts the runs of that row" if c == 'seeds' else
                            ": the mean over that split and loss's runs"))
