@@ -300,9 +300,10 @@ def train_cli(data:str='data',          # cifar100, cifar10, stl10, tinyimagenet
             if k in a]
     if 'avg_severity' in a:
         nums.append(f"avg severity {a['avg_severity']:.4f}"
-                    + (f" (CRM: {m['crm']['avg_severity']:.4f})" if 'crm' in m else ''))
+                    + (f" (CRM {m['crm']['avg_severity']:.4f})" if 'crm' in m else ''))
     elif 'top5_fine' in a: nums.append(f"top-5 {a['top5_fine']:.4f}")   # flat classes: no levels, no severity
-    say(f"\nvalidation ({m['n_valid']} images{', generated data' if m['synthetic'] else ''}): " + '  '.join(nums))
+    say(f"\nvalidation ({m['n_valid']} images{', generated data' if m['synthetic'] else ''}):\n"   # two lines: each fits 80
+        + '  '.join(nums))
     say(f"results: {out}")
 
 def train_main():

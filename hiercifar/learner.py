@@ -312,8 +312,8 @@ class MetricsCB(Callback):
             learn.history.append(row)
 
 # %% ../nbs/04_learner.ipynb #c022
-_SHORT = {'train_loss': 'trn_loss', 'valid_loss': 'val_loss', 'valid_acc_fine': 'acc_fine', 'valid_acc_coarse': 'acc_super',
-          'valid_acc_group': 'acc_group', 'valid_severity': 'severity'}
+_SHORT = {'train_loss': 'trn_loss', 'valid_loss': 'val_loss', 'valid_acc_fine': 'acc_fine', 'valid_acc_coarse': 'acc_sup',
+          'valid_acc_group': 'acc_grp', 'valid_severity': 'severity'}
 
 class ProgressCB(Callback):
     ("Epoch bar with a metrics table (losses; validation accuracies and mean severity), batch bar with the running "

@@ -97,16 +97,23 @@ def test_info_summarises_any_data_set(tmp_path, capsys):
     info_cli(data=str(imgs))
     assert 'data set: image folder (GENERATED stand-in); images 16×16; 3 classes;\nhierarchy: none (flat classes)' in capsys.readouterr().out
 
+def validation_lines(out):
+    "The end-of-run summary: its heading and the line of scores below it."
+    lines = out.splitlines()
+    i = next(i for i, l in enumerate(lines) if l.startswith('validation'))
+    return lines[i], lines[i + 1]
+
 def test_train_on_flat_data_prints_no_invented_levels(tmp_path, capsys):
     imgs = write_synthetic_folder(tmp_path/'imgs', n_classes=6, n_per_class=5, size=16)
     train_cli(data=str(imgs), epochs=1, bs=16, device='cpu', out=str(tmp_path/'run'))
     out = capsys.readouterr().out
-    line = next(l for l in out.splitlines() if l.startswith('validation'))
-    assert line.startswith('validation (6 images, generated data): class ') and '  top-5 ' in line
+    head, line = validation_lines(out)
+    assert head == 'validation (6 images, generated data):' and line.startswith('class ') and '  top-5 ' in line
     assert 'superclass' not in out and 'severity' not in line and 'CRM' not in line
     train_cli(data='cifar10', synthetic=True, n_train=2, n_test=1, epochs=1, device='cpu', root=str(tmp_path), out=str(tmp_path/'c10'))
-    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith('validation'))
-    assert 'superclass' in line and 'group' in line and '(CRM: ' in line    # a small tree: every level
+    head, line = validation_lines(capsys.readouterr().out)
+    assert 'superclass' in line and 'group' in line and '(CRM ' in line    # a small tree: every level
+    assert len(head) <= 80 and len(line) <= 80                              # each line fits the docs' column
 
 def test_experiments_on_another_data_set(tmp_path, capsys):
     experiments_cli(data='stl10', synthetic=True, n_train=2, n_test=1, splits='official', losses='multihead,severity', epochs=1,
