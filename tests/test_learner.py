@@ -147,26 +147,32 @@ def test_auto_compile_short_run_stays_eager():
     assert make(compile=False).cb(AutoCompileCB) is None and make(compile='off').cb(AutoCompileCB) is None
     with pytest.raises(ValueError, match=r"compile must be 'auto', 'on' or 'off' \(or True / False\), got 'fast'"): make(compile='fast')
 
+class FakeClock:
+    "A clock that no machine's load can move: each reading is 0.5 s after the last, so every eager step measures 0.5 s."
+    def __init__(self): self.t = 0.
+    def __call__(self): self.t += 0.5; return self.t
+
 class Counting(torch.nn.Module):
-    "A stand-in for a compiled model: the same weights, and a count of the batches it saw."
-    def __init__(self, m, slow=0.): super().__init__(); self.m, self.calls, self.slow = m, [], slow
+    "A stand-in for a compiled model: the same weights, a count of the batches it saw, and `extra` seconds per step on `clock`."
+    def __init__(self, m, clock, extra=0.): super().__init__(); self.m, self.calls, self.clock, self.extra = m, [], clock, extra
     def forward(self, x):
         self.calls.append((len(x), torch.is_grad_enabled()))
-        if self.slow: import time; time.sleep(self.slow)
+        self.clock.t += self.extra
         return self.m(x)
 
-@pytest.mark.parametrize('slow,kept', [(0.5, 'eager'), (0., None)])
-def test_auto_compile_in_the_loop(monkeypatch, slow, kept):
-    "A real training loop with a fake compiler: only full training batches go through it, and a slower one is dropped."
+@pytest.mark.parametrize('extra,kept', [(0.25, 'eager'), (0., 'eager'), (-0.25, 'compiled')])
+def test_auto_compile_in_the_loop(monkeypatch, extra, kept):
+    "A real training loop with a fake compiler and a fake clock: only full training batches go through the compiled model, a slower or equal one is dropped, a faster one kept."
     import hiercifar.learner as L
     monkeypatch.setattr(L, 'compiler_available', lambda d: True)
-    made = []
-    cb = AutoCompileCB(warmup=1, n=2, budget_s=0., compile_fn=lambda m: made.append(Counting(m, slow)) or made[-1])
+    made, clock = [], FakeClock()
+    cb = AutoCompileCB(warmup=1, n=2, budget_s=0., clock=clock, compile_fn=lambda m: made.append(Counting(m, clock, extra)) or made[-1])
     l = Learner(multihead_cnn(h, widths=(8, 16, 16), fc=32), DataLoaders.from_parts(TRAIN, VALID, bs=64, device='cpu'),
                 get_loss('multihead', h), h, cbs=[cb], compile=False)
     l.fit(2)                                     # 600 images: 9 full batches of 64 and one of 24 per epoch
     assert len(made) == 1 and all(n == 64 and grad for n, grad in made[0].calls)   # never the last batch, never validation
     r = l.compile_report
-    if kept: assert r['decision'] == kept and 'not faster' in r['why'] and len(made[0].calls) == 3   # trial only
-    else: assert r['decision'] in ('eager', 'compiled') and len(made[0].calls) >= 3
+    assert r['decision'] == kept and r['eager_s'] == 0.5 and r['compiled_s'] == 0.5 + extra
+    if kept == 'eager': assert 'not faster' in r['why'] and len(made[0].calls) == 3          # the trial only
+    else: assert 'faster' in r['why'] and len(made[0].calls) == 2 * 9 - 3               # every full batch after the 3 eager ones
     assert l.fwd is l.model                      # get_preds and the next fit start from the plain model
