@@ -18,6 +18,9 @@ channels_last weights and batches, mkldnn on, all threads):
   threads_1          torch.set_num_threads(1) during the step
   no_avgpool         the AdaptiveAvgPool2d(4) that is a no-op on 4x4 maps replaced by Identity
   fused_noavg       fused AdamW and no_avgpool together
+  compiled           torch.compile of the model (inductor fuses batch norm + ReLU, dropout, pooling); its first step
+                     compiles forward and backward, which the warm-up pays and the table reports apart. This is what
+                     `Learner(compile='auto')` switches to on a long run when it measures faster.
 """
 import argparse, statistics, sys, time
 import torch, torch.nn as nn
@@ -29,12 +32,14 @@ from hiercifar.losses import MultiHeadCE
 def sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize(dev)
 
-def make_step(h, dev, precision, channels_last=True, opt_kw=None, set_to_none=True, no_avgpool=False, model_fn=None):
+def make_step(h, dev, precision, channels_last=True, opt_kw=None, set_to_none=True, no_avgpool=False, model_fn=None,
+              compile=False):
     "A training step closure of the course reports' CNN; returns (model, opt, step(xb, yb))."
     torch.manual_seed(0)
     model = (model_fn or multihead_cnn)(h).to(dev).train()
     if no_avgpool: model.body[3] = nn.Identity()   # AdaptiveAvgPool2d(4) on 32x32 inputs: already 4x4
     if channels_last: to_channels_last(model)
+    fwd = torch.compile(model) if compile else model
     opt = torch.optim.AdamW(model.parameters(), 2e-3, weight_decay=5e-4, **(opt_kw or {}))
     dtype = precision_dtype(precision)
     scaler = torch.amp.GradScaler(dev.type, enabled=dtype == torch.float16)
@@ -43,7 +48,7 @@ def make_step(h, dev, precision, channels_last=True, opt_kw=None, set_to_none=Tr
         rf = torch.profiler.record_function
         with rf('forward'):
             with torch.autocast(dev.type, dtype=dtype or torch.float32, enabled=dtype is not None):
-                loss = loss_fn(model(xb), yb)
+                loss = loss_fn(fwd(xb), yb)
         with rf('backward'): scaler.scale(loss).backward()
         with rf('optimizer'):
             scaler.step(opt); scaler.update(); opt.zero_grad(set_to_none=set_to_none)
@@ -78,6 +83,8 @@ def variants(h, dev, prec, only=None):
          'nchw': lambda: (make_step(h, dev, prec, channels_last=False)[2], False),
          'no_avgpool': lambda: (make_step(h, dev, prec, no_avgpool=True)[2], True),
          'fused_noavg': lambda: (make_step(h, dev, prec, opt_kw=dict(fused=True), no_avgpool=True)[2], True)}
+    from hiercifar.learner import compiler_available
+    if compiler_available(dev): V['compiled'] = lambda: (make_step(h, dev, prec, compile=True)[2], True)
     if dev.type == 'cpu':
         V['mkldnn_off'] = lambda: (with_ctx(make_step(h, dev, prec)[2], lambda: torch.backends.mkldnn.flags(enabled=False)), True)
         if torch.get_num_threads() > 1: V['threads_1'] = lambda: (with_ctx(make_step(h, dev, prec)[2], lambda: threads(1)), True)
@@ -86,12 +93,20 @@ def variants(h, dev, prec, only=None):
     if bad: sys.exit(f"unknown variant(s) {', '.join(bad)}: choose from {', '.join(V)}")
     return {k: V[k]() for k in keep}
 
+def verdict(t, base):
+    "'faster' if every round of `t` beat base's median, 'slower' if every round lost to it, else 'within noise'."
+    m = statistics.median(base)
+    return 'faster' if max(t) < m else 'slower' if min(t) > m else 'within noise'
+
 def run_variants(h, dev, prec, bs, steps, rounds, only=None):
     "Median seconds per step of each variant, measured in rotated interleaved rounds; prints the table."
     vs = variants(h, dev, prec, only)
     data = {cl: batches(h, dev, bs, 4, cl) for cl in (True, False)}
-    for step, cl in vs.values():
-        for xb, yb in data[cl][:2]: step(xb, yb)          # warm-up: first-call overheads, oneDNN kernels, optimiser state
+    warm = {}
+    for k, (step, cl) in vs.items():                      # warm-up: first-call overheads, oneDNN kernels, optimiser state,
+        t = time.perf_counter()                           # and the compile of a compiled variant (its first step)
+        for xb, yb in data[cl][:2]: step(xb, yb)
+        sync(dev); warm[k] = time.perf_counter() - t
     times = {k: [] for k in vs}
     names = list(vs)
     for r in range(rounds):
@@ -104,9 +119,18 @@ def run_variants(h, dev, prec, bs, steps, rounds, only=None):
         print(f"round {r + 1}/{rounds}: " + '  '.join(f"{k} {1e3 * v[-1]:.0f}" for k, v in times.items()) + " ms/step", flush=True)
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"\nstep variants (batch {bs}, {prec}, {dev}, {torch.get_num_threads()} threads; medians of {rounds} rotated rounds of {steps} steps):")
-    print(f"{'variant':16s} {'ms/step':>8s} {'img/s':>7s} {'base/variant':>12s}  (>1: faster than base)   min..max ms")
+    print(f"{'variant':16s} {'ms/step':>8s} {'img/s':>7s} {'base/variant':>12s}  (>1: faster)  {'min..max ms':>12s}  verdict")
     for k, v in med.items():
-        print(f"{k:16s} {1e3 * v:8.0f} {bs / v:7.1f} {med['base'] / v:12.3f}   {1e3 * min(times[k]):.0f}..{1e3 * max(times[k]):.0f}")
+        print(f"{k:16s} {1e3 * v:8.0f} {bs / v:7.1f} {med['base'] / v:12.3f}  {1e3 * min(times[k]):7.0f}..{1e3 * max(times[k]):.0f}  "
+              f"{'' if k == 'base' else verdict(times[k], times['base'])}")
+    kept = [k for k in med if k != 'base' and verdict(times[k], times['base']) == 'faster']
+    print("faster than base in every round: " + (', '.join(kept) if kept else
+          "none (on a shared machine a gain must beat the spread of the rounds to count)"))
+    if 'compiled' in med:
+        print(f"compiled: its two warm-up steps took {warm['compiled']:.0f} s against {warm['base']:.1f} s eager, so the compile "
+              f"cost about {warm['compiled'] - warm['base']:.0f} s" + (f" and pays back after "
+              f"{(warm['compiled'] - warm['base']) / (med['base'] - med['compiled']):.0f} steps" if med['compiled'] < med['base'] else
+              "; it is not faster here, so compile='auto' keeps the eager model"))
     return med, times
 
 def run_eval(h, dev, prec, bs, rounds):

@@ -13,7 +13,7 @@ same run, and the same figure for the model's convolutions alone (each timed for
 shapes): what the step could reach if everything between the convolutions (batch norm, ReLU, dropout, pooling,
 casts, the optimiser) cost nothing. Not a test: run it by hand.
 
-    python bench/train_throughput.py [--steps 8] [--rounds 3] [--bs 256] [--workers 2] [--per-class 100]
+    python bench/train_throughput.py [--steps 8] [--rounds 5] [--bs 256] [--workers 2] [--per-class 100]
                                      [--device cpu|cuda] [--threads N] [--profile] [--variants]
 
 --profile adds the per-operator profile of one of hiercifar's training steps (torch.profiler: forward, backward,
@@ -30,7 +30,7 @@ from hiercifar.losses import MultiHeadCE
 
 p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
 p.add_argument('--steps', type=int, default=8, help='timed training steps per block')
-p.add_argument('--rounds', type=int, default=3, help='alternating blocks per pipeline')
+p.add_argument('--rounds', type=int, default=5, help='alternating blocks per pipeline (medians: more rounds, less noise)')
 p.add_argument('--bs', type=int, default=256)
 p.add_argument('--per-class', type=int, default=100, help='generated training images per class (full size: 500)')
 p.add_argument('--workers', type=int, default=2, help="DataLoader workers of the course reports' pipeline")
