@@ -85,3 +85,33 @@ def test_every_notebook_import_is_declared(nb):
     allowed = set().union(*declared().values())
     bad = undeclared(imports(notebook_source(REPO/'nbs'/nb)), allowed)
     assert not bad, f"{nb} imports {bad}: add them to settings.ini (requirements, an extra, or dev_requirements)"
+
+def unguarded_imports(src:str, names:set) -> set:
+    "Import names from `names` that `src` imports outside a `try` whose handlers catch ImportError."
+    tree, out = ast.parse(src), set()
+    guarded = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+                h.type is None or any(n in ast.unparse(h.type) for n in ('ImportError', 'ModuleNotFoundError', 'Exception'))
+                for h in node.handlers):
+            for stmt in node.body: guarded |= {id(n) for n in ast.walk(stmt)}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in guarded:
+            out |= imports(ast.unparse(node)) & names
+    return out
+
+def test_unguarded_imports_are_found():
+    src = "try: from nbdev.showdoc import show_doc\nexcept ImportError: show_doc = None\nimport execnb\nfrom torch import nn"
+    assert unguarded_imports(src, {'nbdev', 'execnb'}) == {'execnb'}
+
+@pytest.mark.parametrize('nb', sorted(p.name for p in (REPO/'nbs').glob('*.ipynb')))
+def test_notebooks_open_without_contributor_tools(nb):
+    "A student's Colab or fresh Jupyter has the package, not its dev extras: a notebook imports a contributor tool (nbdev, "
+    "execnb, pytest, ...) only inside `try: ... except ImportError`, with a fallback (issue 28: notebooks that open anywhere)."
+    d = declared()
+    runtime = d['requirements'] | d.get('interactive_requirements', set()) | d.get('search_requirements', set())
+    src = notebook_source(REPO/'nbs'/nb)
+    dev_only = {n for n in imports(src) if (dist := distribution(n)) is not None and dist in d['dev_requirements'] - runtime
+                and not (dist in RIDES_ON and RIDES_ON[dist] in runtime)}
+    bad = unguarded_imports(src, dev_only)
+    assert not bad, f"{nb} imports the contributor tool(s) {sorted(bad)} unguarded: a fresh Colab lacks them (wrap in try/except ImportError)"
