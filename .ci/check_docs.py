@@ -19,7 +19,10 @@ Readability at the column width (issue 27), each finding named by check, page an
   dead-anchor     a link (nbdev's backtick links included) to an anchor the target page does not have;
   ambiguous-link  a bare backticked `train` (also a function): nbdev links it to train() although the sentence
                   often means the training split (write `train()` for the function; a generated index's name column is exempt);
-  one-page-section  a sidebar section holding a single page (it repeats the page's name): list the page itself.
+  one-page-section  a sidebar section holding a single page (it repeats the page's name): list the page itself;
+  long-code       a line of a Markdown code block that is not Python (a shell command, a folder layout) longer than
+                  OUTPUT_CHARS: such blocks keep their lines (Python wraps, see styles.css), so a long one is cut at the
+                  column's edge: break it (a shell line with a backslash, a comment on its own line).
 Findings of a check on a page listed in .ci/docs_pending.txt (`CHECK PAGE` lines: notebook fixes still to come)
 are printed as pending and do not fail; a listed pair without findings fails, so the list only shrinks.
 
@@ -31,23 +34,25 @@ import nbformat, yaml
 
 root = Path(__file__).resolve().parents[1]
 proc, nbs = root/'_proc', root/'nbs'
-COLUMN_PX = 750           # the text column of the cosmo theme at 1,400 px, the widest an image is shown whole
+COLUMN_PX = 750           # the text column of the cosmo theme from 1,366 px up, the widest an image is shown whole (678 at 1,280)
 # A figure is shown at its CSS width (the output's metadata width, else its pixel width) scaled into the column.
 # At 1,200 px it is shown at 62 %: a label drawn at matplotlib's 10 pt (13.9 px at 100 dpi) reads at ~8.7 px, the
 # least that is still legible; a wider figure must be redrawn (fewer images per row, larger fonts, a figure width
 # that matches the column: 7.5 in at 100 dpi is 750 px, where 10 pt labels read at body size).
 MAX_FIGURE_PX = 1200
-# What fits on one output line: the column less the output block's margin (0.8rem), border and padding is ~722 px;
-# at a 14 px code font a monospace character advances 0.6 em = 8.4 px: 86 characters. 80 leaves room for a larger
-# code font or a narrower column (at 1,280 px the tutorial's 83-character training lines were seen cut off).
+# What fits on one output line: rendered with Quarto and measured in Chromium, a 1,280 px window gives a 678 px column
+# whose code boxes hold 662 px of text; styles.css sets code and output in a 13 px monospace face, 0.6 em = 7.8 px a
+# character: 84 characters (94 from 1,366 px up). 80 leaves a margin for another browser's font.
 OUTPUT_CHARS = 80
 PENDING = root/'.ci'/'docs_pending.txt'
-CHECKS = ('wide-figure', 'long-output', 'hotlink', 'visible-import', 'dead-anchor', 'ambiguous-link', 'one-page-section')
+CHECKS = ('wide-figure', 'long-output', 'hotlink', 'visible-import', 'dead-anchor', 'ambiguous-link', 'one-page-section',
+          'long-code')
 AMBIGUOUS = {'train'}     # names of the package that are also the words a sentence means otherwise
 
 _re_para_badge = re.compile(r'^\s*\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)\s*$')      # a linked image alone: a figure
 _re_nested = re.compile(r"\[\[[^\]]*\]\([^)\s]*\)\]\(")                         # [[`x`](url)](url)
 _re_fence = re.compile(r'```(?:python)?\n(.*?)```', re.S)
+_re_any_fence = re.compile(r'^```\s*\{?\.?([\w+-]*)[^\n]*\n(.*?)^```', re.S | re.M)   # (language, body) of a Markdown code block
 
 def paragraphs(md):
     "Markdown paragraphs outside code fences."
@@ -189,6 +194,13 @@ def findings(proc, site_url, syms=None):
                     if text.strip('`') in AMBIGUOUS and text.startswith('`') and not name_cell:
                         out.append(('ambiguous-link', page, f'{where}: {text} links to the function {text.strip("`")}(); '
                                     f'for the training split write "training split" or `data.train`, for the function `train()`'))
+            if c.cell_type == 'markdown':
+                for lang, body in _re_any_fence.findall(c.source):
+                    if lang.lower() in ('python', 'py', 'python3'): continue
+                    for line in body.expandtabs().splitlines():
+                        if len(line) > OUTPUT_CHARS:
+                            out.append(('long-code', page, f'{where}: a line of a {lang or "plain"} code block has {len(line)} '
+                                        f'characters (the column shows {OUTPUT_CHARS}; such a block does not wrap): break it: {line[:60]!r}...'))
             if c.cell_type != 'code': continue
             if not _hidden(c.source) and re.search(r'^\s*(from\s+(nbdev|fastcore\.test)\b|import\s+nbdev\b)', c.source, re.M):
                 out.append(('visible-import', page, f'{where}: a reader need not see this import: put it in its own cell '
@@ -265,6 +277,9 @@ def legacy_checks(errors, notes):
     if not scaled: err('styles.css: no rule scales `.cell-output-display img` to the column (max-width: 100%; height: auto)')
     if not css_rule_for('.cell-output-stdout pre', r'white-space:\s*pre-wrap'):
         err('styles.css: no rule wraps printed output (`.cell-output-stdout pre { white-space: pre-wrap }`): long lines are cut at the column')
+    if not css_rule_for('.cell-output-stdout pre', r'font-size:\s*13px'):
+        err('styles.css: no rule sets code and output in a 13 px face (`.cell-output-stdout pre { font-size: 13px }`): '
+            'at 1,280 px an 80-character line then wraps')
     if not css_rule_for('table code', r'white-space:\s*nowrap'):
         err('styles.css: no rule keeps names in tables whole (`table code { white-space: nowrap }`): the API index breaks identifiers')
 

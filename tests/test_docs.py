@@ -343,7 +343,11 @@ def _site(tmp_path, bad):
         _code('t', new_output('execute_result', {'text/plain': line}, execution_count=1)),
     ], html='tree.html')
     index = f'| name | what |\n|---|---|\n| [`train`]({SITE}/run.html#train) | one run |'   # an API index's name column
-    _page(tmp_path, '01_run', [new_markdown_cell('# Run\n\n## train {#train}\n\nRuns.'),
+    shell = ('hiercifar-train --data synthetic --epochs 3 --out results/a-long-folder-name  # a comment that runs on'
+             if bad else 'hiercifar-train --data synthetic --epochs 3 \\\n    --out results/a-long-folder-name')
+    python = 'x = ' + ' + '.join(['value'] * 20)   # a long Python line wraps on the page (styles.css): no finding
+    _page(tmp_path, '01_run', [new_markdown_cell(f'# Run\n\n## train {{#train}}\n\nRuns.\n\n```sh\n{shell}\n```\n\n'
+                                                 f'```python\n{python}\n```'),
                                _code('api_index()', new_output('display_data', {'text/markdown': index}))], html='run.html')
     side = {'website': {'sidebar': {'contents': [{'section': 'Start', 'contents': ['00_tree.ipynb', '01_run.ipynb']}]}}}
     if bad: side['website']['sidebar']['contents'].append({'section': 'Alone', 'contents': ['01_run.ipynb']})
@@ -363,6 +367,7 @@ def test_check_docs_finds_each_defect(tmp_path):
     assert len(by['dead-anchor']) == 1 and 'tree.html#tree.flat' in by['dead-anchor'][0][1] and 'show_doc(Tree.flat)' in by['dead-anchor'][0][1]
     assert len(by['ambiguous-link']) == 1
     assert by['one-page-section'] == [('sidebar.yml', by['one-page-section'][0][1])] and '"Alone"' in by['one-page-section'][0][1]
+    assert [p for p, _ in by['long-code']] == ['01_run.ipynb'] and 'sh code block has 102 characters' in by['long-code'][0][1]
 
 def test_check_docs_passes_the_fixed_pages(tmp_path):
     cd = _check_docs()
