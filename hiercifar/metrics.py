@@ -305,39 +305,44 @@ def confusion_figure(p:Preds, level:str='fine', # the level shown first
     go = _need('plotly.graph_objects', 'interactive', 'confusion_figure')
     h, levels = p.hier, p.hier.levels
     if level not in levels: raise ValueError(f"no level {level!r} here: the levels are {', '.join(levels)}")
-    traces, shapes, axes, axis_level = [], {}, {}, {}
-    for i, l in enumerate(levels, 1):
+    # one heatmap per level, all on the SAME axes; a button shows one trace and sets the axes' categories, range and lines.
+    # (Overlaid subplots, one per level, each paint an opaque plot area over the others: the visible matrix came out blank.)
+    traces, shapes, axes = [], {}, {}
+    for l in levels:
         names, counts, rates = confusion_cells(p, l, derived)
-        ax = '' if i == 1 else str(i)
         traces.append(go.Heatmap(
-            z=rates.numpy().round(4), x=names, y=names, xaxis=f'x{ax}', yaxis=f'y{ax}', coloraxis='coloraxis', name=l,
+            z=rates.numpy().round(4), x=names, y=names, coloraxis='coloraxis', name=l,
             customdata=torch.stack([counts, rates], -1).numpy().round(4), visible=l == level,
             hovertemplate=f'true {_WHAT[l]}: %{{y}}<br>predicted: %{{x}}<br>%{{customdata[0]:.0f}} images, '
                           f'%{{customdata[1]:.1%}} of the true {_WHAT[l]}<extra></extra>'))
         thin, thick = boundaries(h, l)
-        def line(b, w, ax=ax, n=len(names)):   # a vertical and a horizontal line before position b
-            s = dict(type='line', xref=f'x{ax}', yref=f'y{ax}', line=dict(width=w, color='#555'))
+        def line(b, w, n=len(names)):   # a vertical and a horizontal line before position b
+            s = dict(type='line', xref='x', yref='y', line=dict(width=w, color='#555'))
             return [dict(s, x0=b - .5, x1=b - .5, y0=-.5, y1=n - .5), dict(s, y0=b - .5, y1=b - .5, x0=-.5, x1=n - .5)]
         shapes[l] = [s for b in thin for s in line(b, .4)] + [s for b in thick for s in line(b, 1.5)]
-        axes[f'xaxis{ax}'] = dict(domain=[0, 1], anchor=f'y{ax}', visible=l == level, showticklabels=l != 'fine', tickangle=-60,
-                                  title='predicted', constrain='domain')
-        axis_level.update({f'xaxis{ax}': l, f'yaxis{ax}': l})
-        axes[f'yaxis{ax}'] = dict(domain=[0, 1], anchor=f'x{ax}', visible=l == level, showticklabels=l != 'fine', autorange='reversed',
-                                  title='true', scaleanchor=f'x{ax}', constrain='domain', automargin=True)
+        # this level's names in plot order, the range that holds exactly them, and names on the ticks unless there are 100
+        axes[l] = dict(categoryorder='array', categoryarray=names, range=[-.5, len(names) - .5], showticklabels=l != 'fine')
     title = lambda l: f'{_WHAT[l]} confusion ({len(p)} images), sorted by the hierarchy: hover a cell'
+    def axes_update(l): return {f'{a}.{k}': v for a in ('xaxis', 'yaxis') for k, v in axes[l].items()} | {'yaxis.range': axes[l]['range'][::-1]}
     buttons = [dict(label=f'{l} ({h.sizes[l]})', method='update',
-                    args=[{'visible': [k == l for k in levels]},
-                          {'shapes': shapes[l], 'title.text': title(l),
-                           **{f'{a}.visible': axis_level[a] == l for a in axes}}])
+                    args=[{'visible': [k == l for k in levels]}, {'shapes': shapes[l], 'title.text': title(l), **axes_update(l)}])
                for l in levels]
+    small = dict(size=10)
     fig = go.Figure(traces)
-    # the title at the top, the level buttons below it, room on the left for the longest superclass name
-    fig.update_layout(**axes, shapes=shapes[level], title=dict(text=title(level), y=0.98, yanchor='top', x=0.01),
-                      height=height,
-                      coloraxis=dict(colorscale='Blues', cmin=0, cmax=1, colorbar=dict(title='rate')),
-                      updatemenus=[dict(type='buttons', direction='right', buttons=buttons, x=0, xanchor='left', y=1.02, yanchor='bottom',
-                                        active=levels.index(level))] if len(levels) > 1 else [],
-                      margin=dict(t=120, l=180), plot_bgcolor='white')
+    # 680 px wide, the docs' column; the title at the top, the level buttons below it; room on the left and below for the
+    # longest superclass name (automargin if a name is longer); the matrix square (scaleanchor), true classes top down
+    fig.update_layout(
+        width=680, height=height, plot_bgcolor='white', font=dict(size=11),
+        title=dict(text=title(level), x=0.01, xanchor='left', y=0.985, yanchor='top', yref='container', font=dict(size=14)),
+        xaxis=dict(axes[level], type='category', title='predicted', tickangle=-60, tickfont=small, automargin=True,
+                   constrain='domain', showgrid=False, zeroline=False),
+        yaxis=dict(axes[level], type='category', title='true', tickfont=small, automargin=True, scaleanchor='x',
+                   constrain='domain', showgrid=False, zeroline=False, range=axes[level]['range'][::-1]),
+        shapes=shapes[level],
+        coloraxis=dict(colorscale='Blues', cmin=0, cmax=1, colorbar=dict(title='rate', thickness=14, len=0.8)),
+        updatemenus=[dict(type='buttons', direction='right', buttons=buttons, x=0, xanchor='left', y=1.01, yanchor='bottom',
+                          pad=dict(t=0, b=0), font=small, active=levels.index(level))] if len(levels) > 1 else [],
+        margin=dict(t=80, l=185, r=10, b=175))   # fixed, so the matrix and the buttons stay put when the level changes
     return fig
 
 def html_figure(fig):

@@ -166,6 +166,15 @@ def test_confusion_figure_hover_equals_confusion():
     assert menu.buttons[0].args[0]['visible'] == [True, False, False]
     thin, thick = boundaries(h, 'fine')
     assert len(menu.buttons[0].args[1]['shapes']) == 2 * (len(thin) + len(thick))   # a vertical and a horizontal line each
+    # one pair of axes for all levels (overlaid subplots hid the matrix); each button sets that level's categories and range
+    assert {t.xaxis for t in fig.data} <= {None, 'x'} and {t.yaxis for t in fig.data} <= {None, 'y'}
+    assert not {'xaxis2', 'yaxis2', 'xaxis3', 'yaxis3'} & set(fig.layout.to_plotly_json())
+    assert list(fig.layout.yaxis.categoryarray) == list(fig.data[1].y) and tuple(fig.layout.yaxis.range) == (19.5, -.5)
+    for b, trace in zip(menu.buttons, fig.data):
+        n = len(trace.x)
+        assert list(b.args[1]['xaxis.categoryarray']) == list(trace.x) and list(b.args[1]['yaxis.categoryarray']) == list(trace.y)
+        assert b.args[1]['xaxis.range'] == [-.5, n - .5] and b.args[1]['yaxis.range'] == [n - .5, -.5]
+    assert fig.layout.width <= 700                                                    # fits the docs' column
     assert 'plotly' in html_figure(fig).data
 
 def test_confusion_explorer_cell_and_click():
