@@ -252,32 +252,47 @@ def tree(h:Hierarchy, fine:bool=True # list the fine classes under each supercla
 
 # %% ../nbs/00_hierarchy.ipynb #c033
 def plot_hierarchy(h:Hierarchy,
-                   figsize=None, # default: 7.5 in wide (the docs' column), 0.16 in per fine class
-                   ax=None):
+                   figsize=None, # default: 7.5 in wide (the docs' column), 0.16 in per row ('list': 0.26 in)
+                   ax=None,
+                   fine:str='rows'): # 'rows': one row per fine class; 'list': one row per superclass, its classes listed
     "An icicle chart of the tree, top to bottom: groups on the left, superclasses in the middle, fine classes right."
     import matplotlib.pyplot as plt, textwrap
     h._need_tree('plot_hierarchy')
+    if fine not in ('rows', 'list'): raise ValueError(f"fine must be 'rows' or 'list', got {fine!r}")
     from matplotlib import colormaps
-    if ax is None: _, ax = plt.subplots(figsize=figsize or (7.5, 0.16 * h.n_fine + 0.5))
-    o, n = h.order(), h.n_fine
+    o = h.order()
+    def pretty(name): return name.replace('_', ' ')
+    if fine == 'rows':   # a row per fine class, in plot order
+        gids, cids, right = h.fine2group[o], h.fine2coarse[o], [pretty(h.fine_names[f]) for f in o.tolist()]
+        x1, x2, chars = 1.7, 4.5, (14, 26)          # column edges, label width in characters
+    else:                # a row per superclass: its fine classes as one comma-separated line
+        oc = h.coarse2group.argsort(stable=True)
+        gids, cids = h.coarse2group[oc], oc
+        right = [', '.join(pretty(h.fine_names[f]) for f in o.tolist() if h.fine2coarse[f] == c) for c in oc.tolist()]
+        x1, x2, chars = 1.35, 3.55, (16, 17)
+    n = len(right)
+    if ax is None:   # the axes fill the figure (x in inches at the default width), with room for the title
+        fig, ax = plt.subplots(figsize=figsize or (7.5, (0.16 if fine == 'rows' else 0.26) * n + 0.5))
+        height = fig.get_size_inches()[1]
+        fig.subplots_adjust(left=0.005, right=0.995, bottom=0.02 / height, top=1 - 0.4 / height)
     cmap = colormaps['tab10']
-    def wrap(name, width): return '\n'.join(textwrap.wrap(name.replace('_', ' '), width, break_long_words=False))
-    # (level, id of each fine class in plot order, names, left edge, width, label width in characters, font)
-    cols = [('group', h.fine2group[o], h.group_names, 0.0, 1.7, 14, dict(fontsize=9, weight='bold')),
-            ('coarse', h.fine2coarse[o], h.coarse_names, 1.7, 2.8, 26, dict(fontsize=8.5))]
-    for level, ids, names, x0, w, chars, font in cols:
+    def wrap(name, width): return '\n'.join(textwrap.wrap(pretty(name), width, break_long_words=False))
+    # (level, id of each row, names, left edge, width, label width in characters, font)
+    cols = [('group', gids, h.group_names, 0.0, x1, chars[0], dict(fontsize=9, weight='bold')),
+            ('coarse', cids, h.coarse_names, x1, x2 - x1, chars[1], dict(fontsize=8.5))]
+    for level, ids, names, x0, w, width, font in cols:
         start = 0
         for k in range(1, len(ids) + 1):
             if k == len(ids) or ids[k] != ids[start]:
-                g = h.fine2group[o[start]].item()
+                g = gids[start].item()
                 ax.add_patch(plt.Rectangle((x0, n - k), w - 0.04, k - start - 0.08, color=cmap(g % 10),
                                            alpha=0.9 if level == 'group' else 0.55))
-                label = wrap(names[ids[start]], chars if k - start > 1 else 2 * chars)
-                ax.text(x0 + w / 2, n - (start + k) / 2, label, ha='center', va='center', **font)
+                label = wrap(names[ids[start]], width if k - start > 1 else 2 * width)
+                ax.text(x0 + w / 2, n - (start + k) / 2 - 0.04, label, ha='center', va='center', **font)
                 start = k
-    for i, f in enumerate(o.tolist()):
-        ax.add_patch(plt.Rectangle((4.5, n - i - 1), 3.0, 0.92, color=cmap(h.fine2group[f].item() % 10), alpha=0.25))
-        ax.text(4.6, n - i - 0.54, h.fine_names[f].replace('_', ' '), ha='left', va='center', fontsize=8.5)
+    for i, text in enumerate(right):
+        ax.add_patch(plt.Rectangle((x2, n - i - 1), 7.5 - x2, 0.92, color=cmap(gids[i].item() % 10), alpha=0.25))
+        ax.text(x2 + 0.1, n - i - 0.54, text, ha='left', va='center', fontsize=8.5)
     ax.set_xlim(0, 7.5); ax.set_ylim(0, n); ax.axis('off')
     ax.set_title(f'{repr(h)}', fontsize=10)
     return ax
@@ -322,5 +337,5 @@ def show_matrix(m, h:Hierarchy, level:str='fine', ax=None, title:str|None=None, 
         boundary = '#333333' if 0.299 * r + 0.587 * g + 0.114 * b_ > 0.5 else 'w'
     for b in thin: ax.axhline(b, color=boundary, lw=0.4, alpha=0.6); ax.axvline(b, color=boundary, lw=0.4, alpha=0.6)
     for b in thick: ax.axhline(b, color=boundary, lw=1.5); ax.axvline(b, color=boundary, lw=1.5)
-    if title: ax.set_title(title)
+    if title: ax.set_title(title, pad=12)   # clear of the colorbar's top tick label
     return ax

@@ -126,18 +126,27 @@ def best_of_families(val:pd.DataFrame, by:str='balanced') -> list:
     fam = val.index.map(family)
     return [val[fam == f][by].idxmax() for f in dict.fromkeys(fam)]
 
-def plot_per_class(preds:dict, counts:torch.Tensor, ax=None, figsize=(10, 3.6)):
+def plot_per_class(preds:dict, counts:torch.Tensor, ax=None,
+                   figsize=(7.5, 3.6), # the docs' column: 7.5 in at 100 dpi, where 9 pt text reads at body size
+                   ncol:int=3):        # legend columns (the legend sits above the axes, out of the data)
     "Per-class accuracy of each method, classes from head (left) to tail (right), over the training counts."
     import matplotlib.pyplot as plt
     counts = torch.as_tensor(counts); order = counts.argsort(descending=True, stable=True)
-    if ax is None: _, ax = plt.subplots(figsize=figsize)
-    ax2 = ax.twinx(); ax2.bar(range(len(order)), counts[order].numpy(), color='0.88', zorder=0)
-    ax2.set_ylabel('training images'); ax.set_zorder(ax2.get_zorder() + 1); ax.patch.set_visible(False)
+    fig = None
+    if ax is None: fig, ax = plt.subplots(figsize=figsize)
+    x = list(range(len(order)))
+    ax2 = ax.twinx(); ax2.bar(x, counts[order].numpy(), color='0.88', zorder=0)
+    ax2.set_ylabel('training images (grey bars)', fontsize=9); ax2.tick_params(labelsize=9)
+    ax.set_zorder(ax2.get_zorder() + 1); ax.patch.set_visible(False)
     for name, p in preds.items():
         pc = per_class_accuracy(p.out['fine'].argmax(-1), p.y['fine'], len(counts))
-        ax.plot(range(len(order)), pc[order].numpy(), marker='o', ms=3, label=name)
-    ax.set_ylim(-0.02, 1.02); ax.set_xlabel('class, from head to tail'); ax.set_ylabel('accuracy')
-    ax.legend(fontsize=8, ncol=2)
+        ax.plot(x, pc[order].numpy(), marker='o', ms=4, lw=1.5, label=name)
+    ax.set_ylim(-0.02, 1.02); ax.set_xlim(-0.6, len(order) - 0.4); ax.tick_params(labelsize=9)
+    if len(order) <= 20: ax.set_xticks(x)
+    ax.set_xlabel('class, from head (most training images) to tail', fontsize=9); ax.set_ylabel('accuracy', fontsize=9)
+    ax.legend(loc='lower left', bbox_to_anchor=(0, 1.02, 1, 0), mode='expand', borderaxespad=0, frameon=False,
+              ncol=max(1, min(ncol, len(preds))), fontsize=9, handlelength=1.8)
+    if fig is not None: fig.tight_layout()
     return ax.figure
 
 # %% ../nbs/12_long_tail.ipynb #c036
