@@ -122,7 +122,10 @@ def matmul_peak(dtype, n=2048, reps=6):
         sync(); t = time.perf_counter(); a @ b; sync(); best = min(best, time.perf_counter() - t)
     return 2 * n ** 3 / best / 1e9
 
-peaks = {'fp32': matmul_peak(torch.float32), 'bf16': matmul_peak(torch.bfloat16)}
+# bf16 only where the device has it: emulated on a CPU without AVX-512 BF16 or AMX, one 2048² product takes a minute
+peaks = {'fp32': matmul_peak(torch.float32)}
+if dev.type == 'cuda' or cpu_bf16_supported(): peaks['bf16'] = matmul_peak(torch.bfloat16)
+else: print("(bf16 matmul peak not measured: this CPU has no bf16 instructions, so oneDNN would emulate it)")
 if dev.type == 'cuda': peaks['fp16'] = matmul_peak(torch.float16)
 best_name = max(peaks, key=peaks.get); peak = peaks[best_name]
 med = {k: statistics.median(v) for k, v in rates.items()}
