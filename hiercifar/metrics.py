@@ -323,7 +323,9 @@ def confusion_figure(p:Preds, level:str='fine', # the level shown first
         # this level's names in plot order, the range that holds exactly them, and names on the ticks unless there are 100
         axes[l] = dict(categoryorder='array', categoryarray=names, range=[-.5, len(names) - .5], showticklabels=l != 'fine')
     title = lambda l: f'{_WHAT[l]} confusion ({len(p)} images), sorted by the hierarchy: hover a cell'
-    def axes_update(l): return {f'{a}.{k}': v for a in ('xaxis', 'yaxis') for k, v in axes[l].items()} | {'yaxis.range': axes[l]['range'][::-1]}
+    def axes_update(l):
+        both = {f'{a}.{k}': v for a in ('xaxis', 'yaxis') for k, v in axes[l].items()}
+        return both | {'yaxis.range': axes[l]['range'][::-1]}
     buttons = [dict(label=f'{l} ({h.sizes[l]})', method='update',
                     args=[{'visible': [k == l for k in levels]}, {'shapes': shapes[l], 'title.text': title(l), **axes_update(l)}])
                for l in levels]
