@@ -141,6 +141,16 @@ def _device_of_rank(cfg:Config) -> torch.device:
                           f"use --nproc_per_node {torch.cuda.device_count()} or fewer")
     return torch.device('cuda', local)
 
+_GLOO_RELEASE_S = 0.2   # at exit, time given to gloo's worker threads to let go of the last collective's tensors
+
+def _leave_group():
+    ("At exit, while Python still runs: give gloo's worker threads the time and the GIL (a sleeping thread lets go of it) "
+     "to release the last collective's tensors, then leave the process group. A worker thread that reaches for the GIL "
+     "once Python is shutting down aborts the finished process ('terminate called without an active exception').")
+    if not (dist.is_available() and dist.is_initialized()): return
+    if dist.get_backend() == 'gloo': time.sleep(_GLOO_RELEASE_S)
+    dist.destroy_process_group()
+
 @contextmanager
 def _distributed(cfg:Config):
     "Under torchrun (WORLD_SIZE > 1): join the process group (nccl on GPUs, gloo on CPUs) once per process; yields this process's device."
@@ -152,7 +162,7 @@ def _distributed(cfg:Config):
     if not dist.is_initialized():                     # kept for the next run of this process, ended when it exits
         if dev.type == 'cuda': torch.cuda.set_device(dev)
         dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo')
-        atexit.register(dist.destroy_process_group)
+        atexit.register(_leave_group)
     yield str(dev)
 
 @contextmanager
