@@ -244,8 +244,8 @@ def _(f):
     got = answer(f, [dict(r) for r in rows], what='a DataFrame: one row per split and loss')
     if not isinstance(got, pd.DataFrame): return f"return a pandas DataFrame, got {type(got).__name__}"
     t = got.reset_index() if any(n is not None for n in got.index.names) else got
-    need = [c for c in ('split', 'loss', 'seeds', 'class_acc', 'avg_severity') if c not in t.columns]
-    if 'seeds' in need:
+    need = [c for c in ("split", "loss", "seeds", "class_acc", "avg_severity") if c not in t.columns]
+    if "seeds" in need:
         return ("your table has no column seeds: say how many runs (random seeds) each row's means are over; "
                 "a mean of 1 seed and a mean of 3 are not equally sure")
     if need: return f"your table lacks the column(s) {', '.join(need)} (as index or columns)"
@@ -260,12 +260,12 @@ def _(f):
     except (TypeError, ValueError): return "keep the split as it is in the rows (0.8, 0.9)"
     t = t.sort_values(['split', 'loss']).reset_index(drop=True)
     for (_, w), (_, g) in zip(want.iterrows(), t.iterrows()):
-        for c in ('seeds', 'class_acc', 'avg_severity'):
+        for c in ("seeds", "class_acc", "avg_severity"):
             try: ok = math.isclose(float(g[c]), float(w[c]), rel_tol=1e-6)
             except (TypeError, ValueError): return f"split {w.split}, loss {w.loss!r}: your {c} is {g[c]!r:.40}, not a number"
             if not ok:
                 return (f"split {w.split}, loss {w.loss!r}: your {c} is {float(g[c]):.4g}"
-                        + (": seeds counts the runs of that row" if c == 'seeds' else
+                        + (": seeds counts the runs of that row" if c == "seeds" else
                            ": the mean over that split and loss's runs"))
 
 # %% ../nbs/16b_checks_lessons.ipynb #b07b
@@ -355,7 +355,7 @@ def _(f):
             with contextlib.redirect_stderr(err): ns = anno_parser(experiments_cli, prog='hiercifar-experiments').parse_args(list(got))
         except SystemExit:
             return f"hiercifar-experiments refuses {list(got)}: {err.getvalue().strip().splitlines()[-1]}"
-        for opt, vals in (('splits', splits), ('losses', losses), ('seeds', seeds)):
+        for opt, vals in (("splits", splits), ("losses", losses), ("seeds", seeds)):
             read = [w.strip() for w in str(getattr(ns, opt)).split(',') if w.strip()]
             if read != [str(v) for v in vals]:
                 return (f"for {opt} = {vals}, the command reads --{opt} {getattr(ns, opt)!r}: give each list as one word, "

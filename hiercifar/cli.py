@@ -367,7 +367,7 @@ def experiments_cli(data:str='data',        # cifar100, cifar10, stl10, tinyimag
     ("Run the course reports' grid of splits × losses × seeds (× any other settings, with --grid), then print and "
      "save the summary table.")
     from hiercifar.experiments import run_experiments, plot_summary, plot_grid, grid_points, with_point, ConfigError
-    sp, ls, sd = _list(splits, str, '--splits'), _list(losses, str, '--losses'), _list(seeds, int, '--seeds')
+    sp, ls, sd = _list(splits, str, "--splits"), _list(losses, str, "--losses"), _list(seeds, int, "--seeds")
     g = _grid(grid)
     try: pts = grid_points(g)
     except ConfigError as e: _fail(e)

@@ -52,7 +52,7 @@ def summary(out='results'):
     keys = ['split', 'loss', *varied]
     scores = [c for c in df if c not in (*keys, 'seed', 'synthetic')]   # all numbers (checked at read): none dropped
     agg = df.groupby(keys, sort=False, dropna=False)[scores].mean()
-    agg.insert(0, 'seeds', df.groupby(keys, sort=False, dropna=False).size())
+    agg.insert(0, "seeds", df.groupby(keys, sort=False, dropna=False).size())
     agg['synthetic'] = df.groupby(keys, sort=False, dropna=False).synthetic.all()
     return agg
 
